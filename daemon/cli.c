@@ -1,0 +1,238 @@
+/* cli: see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "app.h"
+#include "entry.h"
+#include "ingest.h"
+#include "log.h"
+#include "outbox.h"
+#include "tpl.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int
+load_config(const struct cli_opts *o, struct config **cfg)
+{
+	char **errs = NULL;
+	size_t n = 0;
+
+	if (config_load(o->config_path, cfg, &errs, &n) == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s\n", errs[i]);
+	if (n == 0)
+		fprintf(stderr, "%s: cannot load configuration\n", o->config_path);
+	config_errors_free(errs, n);
+	return -1;
+}
+
+static void
+app_close(struct app *app)
+{
+	store_close(app->store);
+	country_db_free(app->countries);
+	templates_free(app->templates);
+	config_free(app->cfg);
+	memset(app, 0, sizeof(*app));
+}
+
+/* Load config, open the database, the country names and the templates.
+ * Returns 0 or an exit code. */
+static int
+app_open(const struct cli_opts *o, struct app *app)
+{
+	char err[512];
+
+	memset(app, 0, sizeof(*app));
+	app->verbose = o->verbose;
+	if (load_config(o, &app->cfg) == -1)
+		return EX_CONFIG;
+	if (store_open(app->cfg->database.path, &app->store, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hanzepost: database %s: %s\n", app->cfg->database.path, err);
+		app_close(app);
+		return EX_CANTCREAT;
+	}
+	if (country_db_load(NULL, NULL, &app->countries, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hanzepost: country names: %s\n", err);
+		app_close(app);
+		return EX_OSFILE;
+	}
+	app->templates = templates_new(app->cfg->templates.dir);
+	return 0;
+}
+
+static void
+inbox_config_from(const struct config *cfg, struct inbox_config *ic)
+{
+	memset(ic, 0, sizeof(*ic));
+	ic->host = cfg->mailbox.url.host;
+	ic->port = cfg->mailbox.url.port;
+	ic->implicit_tls = cfg->mailbox.url.implicit_tls;
+	ic->tls = cfg->mailbox.tls == CONFIG_TLS_REQUIRED;
+	ic->ca_file = cfg->mailbox.ca_file && *cfg->mailbox.ca_file ?
+	    cfg->mailbox.ca_file : NULL;
+	ic->user = cfg->mailbox.user;
+	ic->password = cfg->mailbox.password;
+	ic->mailbox = cfg->mailbox.mailbox;
+	ic->timeout_s = 60;
+}
+
+/* One poll cycle: mailbox, then the outbox.  Returns an hp_status. */
+static enum hp_status
+poll_cycle(struct app *app)
+{
+	struct inbox_config ic;
+	struct inbox *ib = NULL;
+	struct parser *ps = NULL;
+	struct ingest_stats is;
+	struct outbox_stats os;
+	enum hp_status rc, orc;
+	char err[512];
+	bool tmpfail = true;
+
+	inbox_config_from(app->cfg, &ic);
+	if (inbox_open(&ic, &ib, &tmpfail, err, sizeof(err)) == -1) {
+		log_warnx("imap %s", err);
+		rc = tmpfail ? HP_RETRY : HP_FATAL;
+	} else if (ingest_prepare_folders(app, ib) == -1) {
+		log_warnx("imap cannot create the folders");
+		rc = HP_RETRY;
+	} else {
+		ps = parser_new(NULL);
+		rc = ingest_run_once(app, ib, ps, &is);
+		log_info("poll done new=%zu handled=%zu duplicates=%zu unreadable=%zu moved=%zu",
+		    is.seen, is.handled, is.duplicates, is.unreadable, is.moved);
+	}
+	parser_free(ps);
+	if (ib)
+		inbox_close(ib);
+	/* Replies queued now, or left over from an earlier SMTP outage. */
+	orc = outbox_deliver_due(app, &os);
+	return rc != HP_OK ? rc : orc;
+}
+
+static int
+status_exit(enum hp_status rc)
+{
+	switch (rc) {
+	case HP_OK:
+	case HP_REJECT:
+		return EX_OK;
+	case HP_RETRY:
+		return EX_TEMPFAIL;
+	case HP_FATAL:
+		break;
+	}
+	return EX_UNAVAILABLE;
+}
+
+static bool
+has_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return true;
+	return false;
+}
+
+int
+cli_poll(const struct cli_opts *o, int argc, char **argv)
+{
+	struct app app;
+	int rc;
+
+	if (!has_flag(argc, argv, "--once")) {
+		fprintf(stderr, "usage: hanzepost poll --once (the daemon is 'hanzepost run')\n");
+		return EX_USAGE;
+	}
+	if ((rc = app_open(o, &app)) != 0)
+		return rc;
+	rc = status_exit(poll_cycle(&app));
+	app_close(&app);
+	return rc;
+}
+
+int
+cli_send(const struct cli_opts *o, int argc, char **argv)
+{
+	struct app app;
+	struct outbox_stats os;
+	int rc;
+
+	if (!has_flag(argc, argv, "--once")) {
+		fprintf(stderr, "usage: hanzepost send --once\n");
+		return EX_USAGE;
+	}
+	if ((rc = app_open(o, &app)) != 0)
+		return rc;
+	rc = status_exit(outbox_deliver_due(&app, &os));
+	printf("sent %zu, deferred %zu, failed %zu\n", os.sent, os.deferred, os.failed);
+	app_close(&app);
+	return rc;
+}
+
+/* Sleep up to seconds, waking early when a stop signal arrives. */
+static void
+sleep_interruptible(unsigned seconds)
+{
+	for (unsigned i = 0; i < seconds && !stop_requested; i++)
+		sleep(1);
+}
+
+int
+cli_run(const struct cli_opts *o, int argc, char **argv)
+{
+	struct sigaction sa;
+	struct app app;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if ((rc = app_open(o, &app)) != 0)
+		return rc;
+	log_info("hanzepost %s running, polling every %u s", HP_VERSION,
+	    app.cfg->mailbox.poll_interval);
+	while (!stop_requested) {
+		/* Network trouble is retried next cycle; never exit for it. */
+		if (poll_cycle(&app) == HP_FATAL)
+			log_warnx("poll cycle failed; retrying in %u s",
+			    app.cfg->mailbox.poll_interval);
+		sleep_interruptible(app.cfg->mailbox.poll_interval);
+	}
+	log_info("hanzepost stopping");
+	app_close(&app);
+	return EX_OK;
+}
+
+int
+cli_check_config(const struct cli_opts *o, int argc, char **argv)
+{
+	struct config *cfg = NULL;
+
+	if (load_config(o, &cfg) == -1)
+		return EX_CONFIG;
+	printf("%s: ok\n", o->config_path);
+	config_free(cfg);
+	return EX_OK;
+}

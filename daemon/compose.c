@@ -1,0 +1,881 @@
+/*
+ * compose: see compose.h.
+ *
+ * What libetpan does for us: the field list, folding of long header
+ * lines, <> around message ids, MIME-Version / Content-Type /
+ * Content-Transfer-Encoding, CRLF everywhere.  What we do ourselves, and
+ * why:
+ *
+ * - RFC 2047 encoded words: libetpan 1.9.4 decodes them but has no
+ *   encoder (notes/libraries.md #14); it would write UTF-8 raw.
+ * - From/To are written as plain fields holding "phrase <addr>": libetpan
+ *   puts every display name that is not a single atom in a quoted string,
+ *   and encoded words inside quotes are not decoded (RFC 2047 §5).
+ * - Quoted-printable: libetpan 1.9.4's QP writer doubles the last blank
+ *   before a line break ("a \r\n" becomes "a =20", decoded "a  "; the
+ *   "-- " signature separator would break).  We encode the body and mark
+ *   the part's data as already encoded, so libetpan only copies it.
+ * - Date and Message-ID come from the caller: mailimf_fields_new_with_data()
+ *   invents a Message-ID from unseeded random() and the host name (#13),
+ *   and mailimf_get_date() reads the local clock and zone.
+ *
+ * Note for later multipart users: mailmime_multiple_new() draws its
+ * boundary from random(); set the boundary yourself to stay deterministic.
+ */
+#include "compose.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/libetpan.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "util.h"
+
+#define EW_MAX		75	/* RFC 2047 §2: an encoded word's length */
+#define EW_OVERHEAD	12	/* "=?UTF-8?Q?" + "?=" */
+#define EW_FIRST_MAX	62	/* the first word fits on "Subject: "'s line */
+#define PLAIN_RUN_MAX	76	/* longer unbroken ASCII runs cannot be folded */
+#define QP_LINE_MAX	76	/* RFC 2045 §6.7 (5) */
+#define SEVENBIT_LINE_MAX 78	/* RFC 5322 §2.1.1 "SHOULD" */
+#define LINE_MAX_OCTETS	998	/* RFC 5322 §2.1.1 "MUST" */
+#define HDR_NAME_MAX	76
+#define HDR_VALUE_MAX	900
+#define REFS_RING	(COMPOSE_MAX_REFS - 2)	/* + the root + in_reply_to */
+
+static const char *const reserved_headers[] = {
+	"From", "To", "Cc", "Bcc", "Sender", "Subject", "Date", "Message-ID",
+	"In-Reply-To", "References", "MIME-Version", "Content-Type",
+	"Content-Transfer-Encoding", "Auto-Submitted", "Content-Language",
+	"Return-Path", "Received",
+};
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Valid UTF-8 without NUL; CR and LF only when lines is true.  Other
+ * controls pass: the encoders turn them into escapes. */
+static bool
+text_ok(const char *s, size_t len, bool lines)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {
+			if (c == '\0' || (!lines && (c == '\r' || c == '\n')))
+				return false;
+			i++;
+			continue;
+		}
+		n = hp_utf8_seqlen((const unsigned char *)s + i);
+		if (n < 2 || n > len - i || !hp_utf8_valid(s + i, n))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* ---- RFC 2047 ---- */
+
+/* RFC 2047 §5(3) (the strictest, valid in a phrase too), minus '=' and
+ * '_', which mean something in Q. */
+static bool
+q_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '!' || c == '*' || c == '+' ||
+	    c == '-' || c == '/';
+}
+
+static bool
+needs_encoding(const char *s)
+{
+	size_t run = 0;
+	bool first = true;
+
+	for (const char *p = s; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c > 0x7e || (c == '=' && p[1] == '?'))
+			return true;
+		if (c == ' ') {
+			first = false;
+			run = 0;
+		} else if (++run > (first ? EW_FIRST_MAX : PLAIN_RUN_MAX))
+			return true;
+	}
+	return false;
+}
+
+static int
+b64_put(struct buf *b, const unsigned char *p, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		char q[4];
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		q[0] = tab[(v >> 18) & 63];
+		q[1] = tab[(v >> 12) & 63];
+		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < n ? tab[v & 63] : '=';
+		bad |= buf_append(b, q, 4);
+	}
+	return bad;
+}
+
+static int
+ew_put(struct buf *b, const char *s, size_t n, bool q)
+{
+	int bad = buf_puts(b, q ? "=?UTF-8?Q?" : "=?UTF-8?B?");
+
+	if (!q)
+		bad |= b64_put(b, (const unsigned char *)s, n);
+	for (size_t i = 0; q && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ')
+			bad |= buf_putc(b, '_');
+		else if (q_safe(c))
+			bad |= buf_putc(b, (char)c);
+		else
+			bad |= buf_printf(b, "=%02X", c);
+	}
+	return bad | buf_puts(b, "?=");
+}
+
+/* Encoded length of the word s[start, end) in the chosen encoding. */
+static size_t
+ew_payload(const char *s, size_t start, size_t end, bool q)
+{
+	size_t n = 0;
+
+	if (!q)
+		return (end - start + 2) / 3 * 4;
+	for (size_t i = start; i < end; i++)
+		n += s[i] == ' ' || q_safe((unsigned char)s[i]) ? 1 : 3;
+	return n;
+}
+
+/* s[0, len) is valid UTF-8.  Words break only between UTF-8 sequences.
+ * The first word may be shorter (first_max): libetpan folds before a
+ * first word that does not fit on the header's first line, and that fold
+ * would come back as a leading blank in the decoded Subject. */
+static int
+ew_encode(const char *s, size_t len, size_t first_max, struct buf *b)
+{
+	size_t start = 0, i = 0, max = first_max;
+	bool q = ew_payload(s, 0, len, true) <= ew_payload(s, 0, len, false);
+	int bad = 0;
+
+	while (i < len) {
+		size_t n = hp_utf8_seqlen((const unsigned char *)s + i);
+		if (i > start && ew_payload(s, start, i + n, q) > max - EW_OVERHEAD) {
+			max = EW_MAX;
+			bad |= ew_put(b, s + start, i - start, q);
+			bad |= buf_putc(b, ' ');
+			start = i;
+		}
+		i += n;
+	}
+	if (len > start)
+		bad |= ew_put(b, s + start, len - start, q);
+	return bad;
+}
+
+/* A word that may stand unencoded in a phrase (RFC 5322 atom). */
+static bool
+phrase_atom(const char *s, size_t n)
+{
+	if (n > EW_FIRST_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~", c)) ||
+		    (c == '=' && i + 1 < n && s[i + 1] == '?'))
+			return false;
+	}
+	return true;
+}
+
+/* A display name that needs encoding, as a phrase: atoms stay readable
+ * and each run of other words becomes encoded words.  Runs are kept
+ * whole because a blank between two encoded words is dropped by RFC 2047
+ * §6.2 decoders but kept by Python's address parser (3.11): splitting
+ * only inside long runs keeps ordinary names exact for both. */
+static int
+phrase_encode(const char *s, struct buf *b)
+{
+	const char *p = s, *run = NULL, *run_end = NULL;
+	bool first = true;
+	int bad = 0;
+
+	for (;;) {
+		size_t n;
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (run != NULL && (n == 0 || phrase_atom(p, n))) {
+			if (!first)
+				bad |= buf_putc(b, ' ');
+			bad |= ew_encode(run, (size_t)(run_end - run),
+			    first ? EW_FIRST_MAX : EW_MAX, b);
+			first = false;
+			run = NULL;
+		}
+		if (n == 0)
+			break;
+		if (phrase_atom(p, n)) {
+			if (!first)
+				bad |= buf_putc(b, ' ');
+			bad |= buf_append(b, p, n);
+			first = false;
+		} else {
+			if (run == NULL)
+				run = p;
+			run_end = p + n;
+		}
+		p += n;
+	}
+	return bad;
+}
+
+char *
+compose_encode_header_word(const char *utf8)
+{
+	struct buf b;
+	size_t len;
+
+	if (utf8 == NULL)
+		return NULL;
+	len = strlen(utf8);
+	if (!text_ok(utf8, len, false))
+		return NULL;
+	if (!needs_encoding(utf8))
+		return xstrdup(utf8);
+	/* Q at worst triples a byte; a word (13 with its space) holds >= 4. */
+	buf_init(&b, len * 7 + 64);
+	if (ew_encode(utf8, len, EW_FIRST_MAX, &b) == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_release(&b, NULL);
+}
+
+void
+compose_message_id(const unsigned char rnd[16], const char *domain,
+    char *out, size_t outlen)
+{
+	size_t dlen = domain ? strlen(domain) : 0;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	if (dlen == 0 || dlen > 200 || outlen < 34 + dlen ||
+	    strspn(domain, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-") != dlen || domain[0] == '.' || domain[0] == '-')
+		return;
+	for (size_t i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	out[32] = '@';
+	memcpy(out + 33, domain, dlen + 1);
+}
+
+/* ---- header values ---- */
+
+/* A message id without <>: printable ASCII, none of the characters that
+ * would end or confuse the <...> token. */
+static bool
+msgid_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > COMPOSE_MAX_MSGID)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || strchr("<>()\\\",;", c) != NULL)
+			return false;
+	}
+	return true;
+}
+
+/* True when the name can stand as a phrase of atoms, unquoted. */
+static bool
+phrase_is_atoms(const char *s)
+{
+	for (;;) {
+		size_t n;
+		s += strspn(s, " ");
+		if ((n = strcspn(s, " ")) == 0)
+			return true;
+		if (!phrase_atom(s, n))
+			return false;
+		s += n;
+	}
+}
+
+/* "phrase <addr>" or "addr" into *out (caller frees). */
+static int
+mailbox_render(const char *name, const char *addr, const char *what,
+    char **out, char *err, size_t errlen)
+{
+	struct buf b;
+	int bad = 0;
+
+	*out = NULL;
+	if (addr == NULL || !addr_valid(addr))
+		return fail(err, errlen, "%s address is invalid", what);
+	if (name == NULL || name[strspn(name, " \t")] == '\0') {
+		*out = xstrdup(addr);
+		return 0;
+	}
+	if (strlen(name) > COMPOSE_MAX_NAME)
+		return fail(err, errlen, "%s display name is too long", what);
+	if (!text_ok(name, strlen(name), false))
+		return fail(err, errlen,
+		    "%s display name contains a line break or is not UTF-8", what);
+	buf_init(&b, 4 * COMPOSE_MAX_NAME * 3 + 512);
+	if (needs_encoding(name))
+		bad |= phrase_encode(name, &b);
+	else if (phrase_is_atoms(name))
+		bad |= buf_puts(&b, name);
+	else {
+		/* "Doe, John": a quoted string, \ and " escaped. */
+		bad |= buf_putc(&b, '"');
+		for (const char *p = name; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				bad |= buf_putc(&b, '\\');
+			bad |= buf_putc(&b, *p);
+		}
+		bad |= buf_putc(&b, '"');
+	}
+	bad |= buf_printf(&b, " <%s>", addr);
+	if (bad) {
+		buf_free(&b);
+		return fail(err, errlen, "%s header is too long", what);
+	}
+	*out = buf_release(&b, NULL);
+	return 0;
+}
+
+/* ---- References ---- */
+
+struct refs {
+	const char *root;
+	size_t root_len;
+	const char *ring[REFS_RING];	/* the latest ids after the root */
+	size_t ring_len[REFS_RING];
+	size_t n;			/* ids seen after the root */
+};
+
+/* Collect the ids of an untrusted References value; anything that is
+ * not a clean <id> (a line break, a stray bracket) is skipped. */
+static void
+refs_scan(const char *s, struct refs *r)
+{
+	const char *lt, *gt;
+
+	memset(r, 0, sizeof(*r));
+	while (s != NULL && (lt = strchr(s, '<')) != NULL &&
+	    (gt = strchr(lt + 1, '>')) != NULL) {
+		size_t n = (size_t)(gt - lt - 1);
+		if (msgid_ok(lt + 1, n)) {
+			if (r->root == NULL) {
+				r->root = lt + 1;
+				r->root_len = n;
+			} else {
+				r->ring[r->n % REFS_RING] = lt + 1;
+				r->ring_len[r->n % REFS_RING] = n;
+				r->n++;
+			}
+		}
+		s = gt + 1;
+	}
+}
+
+static int
+clist_add_id(clist *l, const char *id, size_t n)
+{
+	char *copy = xstrndup(id, n);
+
+	if (clist_append(l, copy) < 0) {
+		free(copy);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+clist_free_ids(clist *l)
+{
+	if (l == NULL)
+		return;
+	for (clistiter *it = clist_begin(l); it != NULL; it = clist_next(it))
+		free(clist_content(it));
+	clist_free(l);
+}
+
+/* The new References list: root, the latest ids, in_reply_to.  *out is
+ * NULL when there is nothing to reference. */
+static int
+refs_build(const char *orig, const char *irt, clist **out)
+{
+	struct refs r;
+	const char *last = NULL;
+	size_t last_len = 0, k, first;
+	clist *l = NULL;
+
+	*out = NULL;
+	refs_scan(orig, &r);
+	if (r.root == NULL && irt == NULL)
+		return 0;
+	if ((l = clist_new()) == NULL)
+		return -1;
+	if (r.root != NULL) {
+		if (clist_add_id(l, r.root, r.root_len) == -1)
+			goto fail;
+		last = r.root;
+		last_len = r.root_len;
+	}
+	first = r.n > REFS_RING ? r.n - REFS_RING : 0;
+	for (k = first; k < r.n; k++) {
+		last = r.ring[k % REFS_RING];
+		last_len = r.ring_len[k % REFS_RING];
+		if (clist_add_id(l, last, last_len) == -1)
+			goto fail;
+	}
+	if (irt != NULL && !(last != NULL && last_len == strlen(irt) &&
+	    memcmp(last, irt, last_len) == 0) &&
+	    clist_add_id(l, irt, strlen(irt)) == -1)
+		goto fail;
+	*out = l;
+	return 0;
+fail:
+	clist_free_ids(l);
+	return -1;
+}
+
+/* ---- Date ---- */
+
+/* Date from (t, zone) without the local clock or TZ: RFC 5322 §3.3. */
+static struct mailimf_date_time *
+date_new(time_t t, int tz_minutes)
+{
+	struct tm tm;
+	time_t local;
+	int a = tz_minutes < 0 ? -tz_minutes : tz_minutes;
+	int zone = (a / 60) * 100 + a % 60;
+
+	/* 1970 .. 9999, and a zone within a day: anything else is a bug. */
+	if (t < 0 || t > (time_t)253402214400 || a >= 24 * 60)
+		return NULL;
+	local = t + (time_t)tz_minutes * 60;
+	if (gmtime_r(&local, &tm) == NULL)
+		return NULL;
+	return mailimf_date_time_new(tm.tm_mday, tm.tm_mon + 1,
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    tz_minutes < 0 ? -zone : zone);
+}
+
+/* ---- body ---- */
+
+/* CRLF everywhere (bare LF and bare CR too: curl sends bytes as they
+ * are, notes/libraries.md #15) and a final line break. */
+static int
+body_normalise(const char *s, struct buf *b)
+{
+	int bad = 0;
+	size_t i = 0, run;
+
+	while (s[i] != '\0' && !bad) {
+		run = strcspn(s + i, "\r\n");
+		bad |= buf_append(b, s + i, run);
+		i += run;
+		if (s[i] == '\0')
+			break;
+		bad |= buf_append(b, "\r\n", 2);
+		i += s[i] == '\r' && s[i + 1] == '\n' ? 2 : 1;
+	}
+	if (b->len == 0 || b->data[b->len - 1] != '\n')
+		bad |= buf_append(b, "\r\n", 2);
+	return bad;
+}
+
+/* Pure printable ASCII (and TAB) in short lines; b is CRLF-normalised. */
+static bool
+body_is_7bit(const struct buf *b)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->data[i];
+		if (c == '\r') {
+			i++;	/* always followed by \n here */
+			col = 0;
+			continue;
+		}
+		if ((c < 0x20 && c != '\t') || c >= 0x7f || ++col > SEVENBIT_LINE_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* RFC 2045 §6.7 over CRLF-normalised text: lines of at most 76
+ * characters, blanks before a line break encoded, "From " at the start
+ * of a line protected from mbox writers. */
+static int
+qp_encode(const char *s, size_t len, struct buf *b)
+{
+	size_t col = 0;
+	int bad = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool eol = i + 1 == len || s[i + 1] == '\r';
+		bool lit = (c >= 33 && c <= 126 && c != '=') ||
+		    ((c == ' ' || c == '\t') && !eol);
+		if (c == '\r') {
+			bad |= buf_append(b, "\r\n", 2);
+			col = 0;
+			i++;
+			continue;
+		}
+		if (col + (lit ? 1 : 3) > QP_LINE_MAX - 1) {
+			bad |= buf_append(b, "=\r\n", 3);
+			col = 0;
+		}
+		if (col == 0 && c == 'F' && len - i >= 5 && memcmp(s + i, "From ", 5) == 0)
+			lit = false;
+		if (lit)
+			bad |= buf_putc(b, (char)c);
+		else
+			bad |= buf_printf(b, "=%02X", c);
+		col += lit ? 1 : 3;
+	}
+	return bad;
+}
+
+/* The body, transfer-encoded, into out; *seven tells which encoding. */
+static int
+body_build(const char *text, struct buf *out, bool *seven, char *err, size_t errlen)
+{
+	struct buf norm;
+	size_t len = text ? strlen(text) : 0;
+	int rc = -1;
+
+	buf_init(&norm, COMPOSE_MAX_BODY);
+	if (len > COMPOSE_MAX_BODY / 2) {
+		fail(err, errlen, "body is too long");
+		goto fail;
+	}
+	if (!text_ok(text ? text : "", len, true)) {
+		fail(err, errlen, "body is not valid UTF-8");
+		goto fail;
+	}
+	if (body_normalise(text ? text : "", &norm) == -1) {
+		fail(err, errlen, "body is too long");
+		goto fail;
+	}
+	*seven = body_is_7bit(&norm);
+	if (*seven)
+		rc = buf_append(out, norm.data, norm.len);
+	else
+		rc = qp_encode(norm.data, norm.len, out);
+	if (rc == -1)
+		fail(err, errlen, "body is too long");
+fail:
+	buf_free(&norm);
+	return rc;
+}
+
+/* ---- header fields ---- */
+
+/* 1..max characters: a header value (printable ASCII and TAB) or, with
+ * name set, a field name (printable ASCII but ':'). */
+static bool
+ascii_ok(const char *s, size_t max, bool name)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+		if (n >= max || c >= 0x7f || (name ? c <= 0x20 || c == ':' :
+		    c < 0x20 && c != '\t'))
+			return false;
+	}
+	return n > 0;
+}
+
+static int
+extras_check(const struct compose_text *ct, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ct->n_extra_headers; i++) {
+		const char *name = ct->extra_headers[2 * i];
+		const char *value = ct->extra_headers[2 * i + 1];
+		if (name == NULL || !ascii_ok(name, HDR_NAME_MAX, true))
+			return fail(err, errlen, "extra header %zu has an invalid name", i);
+		for (size_t k = 0; k < HP_NELEM(reserved_headers); k++)
+			if (strcasecmp(name, reserved_headers[k]) == 0)
+				return fail(err, errlen, "extra header %s is set by compose", name);
+		if (value == NULL || !ascii_ok(value, HDR_VALUE_MAX, false))
+			return fail(err, errlen, "extra header %s: value is empty, too long "
+			    "or not printable ASCII", name);
+	}
+	return 0;
+}
+
+/* Everything that can be checked without building anything. */
+static int
+args_check(const struct compose_text *ct, char *err, size_t errlen)
+{
+	const char *lang = ct->content_language;
+
+	if (ct->message_id == NULL || !msgid_ok(ct->message_id, strlen(ct->message_id)) ||
+	    strchr(ct->message_id, '@') == NULL)
+		return fail(err, errlen, "message id is invalid");
+	if (ct->in_reply_to != NULL &&
+	    !msgid_ok(ct->in_reply_to, strlen(ct->in_reply_to)))
+		return fail(err, errlen, "In-Reply-To is not a valid message id");
+	if (ct->subject != NULL && strlen(ct->subject) > COMPOSE_MAX_SUBJECT)
+		return fail(err, errlen, "subject is too long");
+	if (ct->auto_submitted != NULL && !ascii_ok(ct->auto_submitted, 64, false))
+		return fail(err, errlen, "Auto-Submitted value is invalid");
+	if (lang != NULL && (lang[0] == '\0' || strlen(lang) > 35 ||
+	    strspn(lang, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-") != strlen(lang)))
+		return fail(err, errlen, "Content-Language value is invalid");
+	return extras_check(ct, err, errlen);
+}
+
+/* Add "name: value" as a field libetpan writes (and folds) verbatim. */
+static int
+field_add(struct mailimf_fields *f, const char *name, const char *value)
+{
+	struct mailimf_field *fld;
+	char *n = xstrdup(name), *v = xstrdup(value);
+
+	if ((fld = mailimf_field_new_custom(n, v)) == NULL) {
+		free(n);
+		free(v);
+		return -1;
+	}
+	if (mailimf_fields_add(f, fld) != MAILIMF_NO_ERROR) {
+		mailimf_field_free(fld);
+		return -1;
+	}
+	return 0;
+}
+
+/* From and To, rendered by us (see the top of this file). */
+static int
+fields_add_mailboxes(struct mailimf_fields *f, const struct compose_text *ct,
+    char *err, size_t errlen)
+{
+	char *from = NULL, *to = NULL;
+	int rc = -1;
+
+	if (mailbox_render(ct->from_name, ct->from_addr, "From", &from, err, errlen) == -1 ||
+	    mailbox_render(ct->to_name, ct->to_addr, "To", &to, err, errlen) == -1)
+		goto fail;
+	if (field_add(f, "From", from) == -1 || field_add(f, "To", to) == -1) {
+		fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	free(from);
+	free(to);
+	return rc;
+}
+
+/* Date, Message-ID, In-Reply-To, References, Subject as libetpan's own
+ * field types (it brackets and folds the ids). */
+static int
+fields_add_core(struct mailimf_fields *f, const struct compose_text *ct,
+    char *err, size_t errlen)
+{
+	struct mailimf_date_time *date = NULL;
+	clist *irt = NULL, *refs = NULL;
+	char *msgid = NULL, *subject = NULL;
+
+	if ((subject = compose_encode_header_word(ct->subject ? ct->subject : "")) == NULL)
+		return fail(err, errlen, "subject contains a line break or is not UTF-8");
+	if ((date = date_new(ct->date, ct->tz_offset_minutes)) == NULL) {
+		fail(err, errlen, "date or time zone offset out of range");
+		goto fail;
+	}
+	msgid = xstrdup(ct->message_id);
+	if (ct->in_reply_to != NULL && ((irt = clist_new()) == NULL ||
+	    clist_add_id(irt, ct->in_reply_to, strlen(ct->in_reply_to)) == -1))
+		goto oom;
+	if (refs_build(ct->references, ct->in_reply_to, &refs) == -1)
+		goto oom;
+	/* On success the fields own everything passed; on failure nothing. */
+	if (mailimf_fields_add_data(f, date, NULL, NULL, NULL, NULL, NULL, NULL,
+	    msgid, irt, refs, subject) != MAILIMF_NO_ERROR)
+		goto oom;
+	return 0;
+oom:
+	fail(err, errlen, "out of memory");
+fail:
+	if (date != NULL)
+		mailimf_date_time_free(date);
+	clist_free_ids(irt);
+	clist_free_ids(refs);
+	free(msgid);
+	free(subject);
+	return -1;
+}
+
+static struct mailimf_fields *
+fields_build(const struct compose_text *ct, char *err, size_t errlen)
+{
+	struct mailimf_fields *f = mailimf_fields_new_empty();
+
+	if (f == NULL) {
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (fields_add_mailboxes(f, ct, err, errlen) == -1 ||
+	    fields_add_core(f, ct, err, errlen) == -1)
+		goto fail;
+	if ((ct->auto_submitted != NULL &&
+	    field_add(f, "Auto-Submitted", ct->auto_submitted) == -1) ||
+	    (ct->content_language != NULL &&
+	    field_add(f, "Content-Language", ct->content_language) == -1))
+		goto oom;
+	for (size_t i = 0; i < ct->n_extra_headers; i++)
+		if (field_add(f, ct->extra_headers[2 * i], ct->extra_headers[2 * i + 1]) == -1)
+			goto oom;
+	return f;
+oom:
+	fail(err, errlen, "out of memory");
+fail:
+	mailimf_fields_free(f);
+	return NULL;
+}
+
+/* ---- the message ---- */
+
+/* Every line CRLF-terminated and at most 998 octets. */
+static bool
+lines_ok(const char *s, size_t len)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
+			i++;
+			col = 0;
+		} else if (s[i] == '\r' || s[i] == '\n' || ++col > LINE_MAX_OCTETS)
+			return false;
+	}
+	return col == 0;
+}
+
+/* The single text/plain part; body (already encoded) must outlive it:
+ * libetpan does not copy body text. */
+static struct mailmime *
+part_new(const struct buf *body, bool seven)
+{
+	struct mailmime_content *ctype;
+	struct mailmime_fields *mf;
+	struct mailmime *part;
+
+	ctype = mailmime_content_new_with_str("text/plain; charset=UTF-8");
+	mf = mailmime_fields_new_encoding(seven ? MAILMIME_MECHANISM_7BIT :
+	    MAILMIME_MECHANISM_QUOTED_PRINTABLE);
+	if (ctype == NULL || mf == NULL || (part = mailmime_new_empty(ctype, mf)) == NULL) {
+		if (ctype != NULL)
+			mailmime_content_free(ctype);
+		if (mf != NULL)
+			mailmime_fields_free(mf);
+		return NULL;
+	}
+	if (mailmime_set_body_text(part, body->data, body->len) != MAILIMF_NO_ERROR) {
+		mailmime_free(part);
+		return NULL;
+	}
+	/* Encoded by us: libetpan only copies it (its QP writer is broken). */
+	part->mm_data.mm_single->dt_encoded = 1;
+	return part;
+}
+
+/* Write fields + body; takes ownership of fields in every case. */
+static int
+message_write(struct mailimf_fields *fields, const struct buf *body, bool seven,
+    char **out, size_t *len, char *err, size_t errlen)
+{
+	struct mailmime *msg = NULL, *part = NULL;
+	MMAPString *mem = NULL;
+	int col = 0, rc = -1;
+
+	if ((msg = mailmime_new_message_data(NULL)) == NULL) {
+		mailimf_fields_free(fields);
+		return fail(err, errlen, "out of memory");
+	}
+	mailmime_set_imf_fields(msg, fields);
+	if ((part = part_new(body, seven)) == NULL ||
+	    mailmime_smart_add_part(msg, part) != MAILIMF_NO_ERROR ||
+	    (part = NULL, mem = mmap_string_new("")) == NULL) {
+		fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (mailmime_write_mem(mem, &col, msg) != MAILIMF_NO_ERROR ||
+	    !lines_ok(mem->str, mem->len)) {
+		fail(err, errlen, "could not write the message");
+		goto fail;
+	}
+	*out = xmalloc(mem->len + 1);
+	memcpy(*out, mem->str, mem->len + 1);
+	*len = mem->len;
+	rc = 0;
+fail:
+	if (part != NULL)
+		mailmime_free(part);
+	if (mem != NULL)
+		mmap_string_free(mem);
+	mailmime_free(msg);
+	return rc;
+}
+
+int
+compose_text_message(const struct compose_text *ct, char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	struct mailimf_fields *fields = NULL;
+	struct buf body;
+	bool seven = false;
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	buf_init(&body, COMPOSE_MAX_BODY);
+	if (args_check(ct, err, errlen) == -1 ||
+	    body_build(ct->text, &body, &seven, err, errlen) == -1 ||
+	    (fields = fields_build(ct, err, errlen)) == NULL)
+		goto fail;
+	rc = message_write(fields, &body, seven, out, len, err, errlen);
+fail:
+	buf_free(&body);
+	return rc;
+}

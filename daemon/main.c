@@ -1,0 +1,84 @@
+/*
+ * main: global options and the subcommand table; the only caller of
+ * exit().  Everything else is in cli.c.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(const struct cli_opts *, int, char **);
+	const char *usage;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "run", cli_run, "run                        the daemon: poll the mailbox every poll_interval, send replies, until SIGTERM" },
+	{ "poll", cli_poll, "poll --once                handle every new message once, send the replies, exit" },
+	{ "send", cli_send, "send --once                deliver what is due in the outbox, exit" },
+	{ "registry", cli_registry, "registry list              the registry as a table\n"
+	  "  registry show NAME         one entry as an editable form\n"
+	  "  registry export --format json|csv" },
+	{ "check-config", cli_check_config, "check-config               validate the configuration; each error as FILE:LINE: [section] key: problem" },
+	{ "template", cli_template, "template render FILE DATA.json [--partials DIR]\n"
+	  "                             render a Mustache template (partials DIR/NAME.mustache)" },
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: hanzepost [-c FILE] [-v] COMMAND [ARGS]\n"
+	    "       hanzepost --help | --version\n\n"
+	    "Keeps the registry of who is active where by e-mail: partners mail a\n"
+	    "form to the shared mailbox and get the result back.\n\n"
+	    "Options:\n"
+	    "  -c FILE   configuration file (default %s)\n"
+	    "  -v        debug logging\n\nCommands:\n", config_default_path());
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(fp, "  %s\n", subcommands[i].usage);
+	fprintf(fp, "\nExit codes (sysexits.h): 0 done, 64 usage, 65 bad data, "
+	    "69/75 server unavailable / try again later, 78 configuration error.\n"
+	    "Configuration keys: see hanzepost.conf(5) and config/hanzepost.conf.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_opts opts = { config_default_path(), 0 };
+	int i;
+
+	setlocale(LC_CTYPE, "C.UTF-8");
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return EX_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("hanzepost %s\n", HP_VERSION);
+			return EX_OK;
+		} else if (strcmp(argv[i], "-v") == 0)
+			opts.verbose = 1;
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			opts.config_path = argv[++i];
+		else {
+			fprintf(stderr, "hanzepost: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	log_init(opts.verbose);
+	for (size_t k = 0; k < sizeof(subcommands) / sizeof(subcommands[0]); k++)
+		if (strcmp(argv[i], subcommands[k].name) == 0)
+			return subcommands[k].run(&opts, argc - i, argv + i);
+	fprintf(stderr, "hanzepost: unknown command %s (see hanzepost --help)\n", argv[i]);
+	return EX_USAGE;
+}

@@ -1,0 +1,239 @@
+/* registry: see registry.h. */
+#include "registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry.h"
+#include "log.h"
+#include "util.h"
+
+static enum hp_status
+registry_db_status(struct app *app, const char *what)
+{
+	log_warnx("registry %s: %s", what, store_error(app->store));
+	return store_error_is_temporary(app->store) ? HP_RETRY : HP_FATAL;
+}
+
+static json_t *
+problems_json(const struct problems *p, enum lang lang)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < p->n; i++) {
+		json_t *o = json_object();
+		if (p->v[i].line > 0)
+			json_object_set_new(o, "line", json_integer(p->v[i].line));
+		json_object_set_new(o, "text", json_string(p->v[i].text[lang]));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+changes_json(const struct entry_changes *ch, enum lang lang)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < ch->n; i++) {
+		const struct entry_change *c = &ch->v[i];
+		json_array_append_new(a, json_pack("{s:b,s:b,s:b,s:s,s:o,s:o}",
+		    "added", c->kind == ENTRY_ADDED,
+		    "removed", c->kind == ENTRY_REMOVED,
+		    "changed", c->kind == ENTRY_CHANGED,
+		    "field", entry_field_label(c->field, lang),
+		    "old", c->old_value ? json_string(c->old_value) : json_null(),
+		    "new", c->new_value ? json_string(c->new_value) : json_null()));
+	}
+	return a;
+}
+
+/*
+ * Which organisation the form is about: its Organisation line, else the
+ * one organisation the sender is a contact of.  Returns a new string, or
+ * NULL with a problem added.
+ */
+static char *
+resolve_name(struct app *app, const struct msg *m, const struct form *f,
+    struct problems *errs, enum hp_status *rc)
+{
+	char **names = NULL, *name = NULL;
+	size_t n = 0;
+
+	*rc = HP_OK;
+	if (f->organisation)
+		return xstrdup(f->organisation);
+	if (m->from_addr && store_org_names_for_contact(app->store, m->from_addr,
+	    &names, &n) == -1) {
+		*rc = registry_db_status(app, "lookup contact");
+		return NULL;
+	}
+	if (n == 1)
+		name = xstrdup(names[0]);
+	else if (n == 0)
+		problems_add(errs, 0,
+		    "Er staat geen regel \"Organisatie: ...\" in het formulier.",
+		    "The form has no \"Organisation: ...\" line.");
+	else
+		problems_add(errs, 0,
+		    "U bent contactpersoon van %zu organisaties; zet een regel \"Organisatie: ...\" in het formulier.",
+		    "You are a contact of %zu organisations; add an \"Organisation: ...\" line to the form.",
+		    n);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return name;
+}
+
+/* Checks that need the old entry: a new organisation needs a sector. */
+static void
+check_new_org(const struct form *f, struct problems *errs)
+{
+	if (!(f->present & FORM_F_SECTOR) || f->sector == SECTOR_NONE)
+		problems_add(errs, f->organisation_line,
+		    "Een nieuwe organisatie heeft een sector nodig (economy, education, culture, civil-society of government).",
+		    "A new organisation needs a sector (economy, education, culture, civil-society or government).");
+}
+
+static void
+add_sender_as_contact(struct org *o, const struct msg *m)
+{
+	if (o->n_contacts > 0 || m->from_addr == NULL)
+		return;
+	o->contacts = xcalloc(1, sizeof(struct contact));
+	o->contacts[0].name = xstrdup(m->from_name);
+	o->contacts[0].email = xstrdup(m->from_addr);
+	o->n_contacts = 1;
+}
+
+static int
+save_org(struct app *app, struct org *o, const struct msg *m,
+    const struct entry_changes *ch, time_t now)
+{
+	struct store_change *sc = xcalloc(ch->n, sizeof(*sc));
+	int rc;
+
+	for (size_t i = 0; i < ch->n; i++) {
+		sc[i].field = ch->v[i].field;
+		sc[i].old_value = ch->v[i].old_value;
+		sc[i].new_value = ch->v[i].new_value;
+	}
+	rc = store_org_save(app->store, o, m->from_addr ? m->from_addr : "",
+	    m->message_id, sc, ch->n, now);
+	free(sc);
+	return rc;
+}
+
+enum hp_status
+registry_apply_form(struct app *app, const struct msg *m, const struct form *f,
+    enum lang lang, json_t *reply_ctx, const char **outcome, time_t now)
+{
+	struct problems errs = { 0 };
+	struct entry_changes ch = { 0 };
+	struct org *old = NULL, *merged = NULL;
+	json_t *res = json_object();
+	char *name = NULL, *entry_text;
+	enum hp_status rc;
+	int found = 0;
+
+	*outcome = "rejected";
+	if ((name = resolve_name(app, m, f, &errs, &rc)) == NULL && rc != HP_OK)
+		goto fail;
+	if (name && (found = store_org_get(app->store, name, &old)) == -1) {
+		rc = registry_db_status(app, "get");
+		goto fail;
+	}
+	if (name && !found)
+		check_new_org(f, &errs);
+	json_object_set_new(res, "org", name ? json_string(found ? old->name : name) : json_null());
+	json_object_set_new(res, "new", json_boolean(name && !found));
+	if (f->errors.n > 0 || errs.n > 0) {
+		json_t *all = problems_json(&f->errors, lang);
+		json_t *more = problems_json(&errs, lang);
+		json_array_extend(all, more);
+		json_decref(more);
+		json_object_set_new(res, "failed", json_true());
+		json_object_set_new(res, "errors", all);
+		if (found) {
+			entry_text = entry_render_form(old, lang);
+			json_object_set_new(res, "entry", json_string(entry_text));
+			free(entry_text);
+		}
+		rc = HP_REJECT;
+		goto done;
+	}
+	entry_merge(found ? old : NULL, name, f, &merged, &ch);
+	if (!found)
+		add_sender_as_contact(merged, m);
+	if (ch.n > 0 && save_org(app, merged, m, &ch, now) == -1) {
+		rc = registry_db_status(app, "save");
+		goto fail;
+	}
+	if (ch.n > 0)
+		log_info("registry %s org=\"%s\" changes=%zu by=%s", found ?
+		    "updated" : "added", merged->name, ch.n, m->from_addr);
+	*outcome = ch.n > 0 ? "applied" : "unchanged";
+	json_object_set_new(res, "changed", json_boolean(ch.n > 0));
+	json_object_set_new(res, "unchanged", json_boolean(ch.n == 0));
+	json_object_set_new(res, "changes", changes_json(&ch, lang));
+	entry_text = entry_render_form(merged, lang);
+	json_object_set_new(res, "entry", json_string(entry_text));
+	free(entry_text);
+	rc = HP_OK;
+done:
+	json_object_set(reply_ctx, "form", res);
+fail:
+	json_decref(res);
+	entry_changes_clear(&ch);
+	problems_clear(&errs);
+	org_free(old);
+	org_free(merged);
+	free(name);
+	return rc;
+}
+
+static void
+append_shown(json_t *shown, const struct org *o, enum lang lang)
+{
+	char *text = entry_render_form(o, lang);
+
+	json_array_append_new(shown, json_pack("{s:s,s:s}", "org", o->name,
+	    "entry", text));
+	free(text);
+}
+
+enum hp_status
+registry_show(struct app *app, const char *name, const char *sender,
+    enum lang lang, json_t *shown, json_t *not_found)
+{
+	char **names = NULL;
+	size_t n = 0;
+	enum hp_status rc = HP_OK;
+
+	if (name && *name) {
+		names = xcalloc(1, sizeof(char *));
+		names[0] = xstrdup(name);
+		n = 1;
+	} else if (sender && store_org_names_for_contact(app->store, sender,
+	    &names, &n) == -1)
+		return registry_db_status(app, "lookup contact");
+	if (n == 0 && (name == NULL || *name == '\0'))
+		json_array_append_new(not_found, json_pack("{s:n}", "name"));
+	for (size_t i = 0; i < n; i++) {
+		struct org *o = NULL;
+		int found = store_org_get(app->store, names[i], &o);
+		if (found == -1) {
+			rc = registry_db_status(app, "get");
+			break;
+		}
+		if (found)
+			append_shown(shown, o, lang);
+		else
+			json_array_append_new(not_found, json_pack("{s:s}", "name", names[i]));
+		org_free(o);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * registry: apply a form from a message to the registry and describe the
+ * result for the reply; look entries up for "show".  L3: combines the pure
+ * form/entry code with the store, inside the caller's transaction.
+ *
+ * Who may change what (SPEC §4) is a later layer (access); today a valid
+ * form from any sender is applied, and a new organisation without Contact
+ * lines gets its sender as contact so that person can keep it up to date.
+ */
+#ifndef HP_REGISTRY_H
+#define HP_REGISTRY_H
+
+#include <jansson.h>
+
+#include "app.h"
+#include "form.h"
+#include "msg.h"
+
+/*
+ * Apply f (from message m) and add the object "form" to reply_ctx:
+ * {org, new, changed, unchanged, failed, changes[], errors[], entry}.
+ * *outcome (static string) is "applied", "unchanged" or "rejected".
+ * HP_OK: applied or nothing to change; HP_REJECT: the form has errors and
+ * nothing changed; HP_RETRY: temporary database error (roll back, retry the
+ * message later); HP_FATAL: permanent database error.
+ */
+enum hp_status registry_apply_form(struct app *app, const struct msg *m,
+    const struct form *f, enum lang lang, json_t *reply_ctx,
+    const char **outcome, time_t now);
+
+/*
+ * "show [NAME]": append {org, entry} objects to shown, or {name} to
+ * not_found.  Without a name, every organisation where the sender is a
+ * contact.  HP_OK / HP_RETRY / HP_FATAL.
+ */
+enum hp_status registry_show(struct app *app, const char *name,
+    const char *sender, enum lang lang, json_t *shown, json_t *not_found);
+
+#endif

@@ -1,0 +1,167 @@
+/* reply: see reply.h. */
+#include "reply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "addr.h"
+#include "compose.h"
+#include "log.h"
+#include "util.h"
+
+int
+reply_new_message_id(const struct app *app, char *out, size_t outlen)
+{
+	unsigned char rnd[16];
+	const char *at = strrchr(app->cfg->office.address, '@');
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -1;
+	compose_message_id(rnd, at ? at + 1 : "localhost", out, outlen);
+	return 0;
+}
+
+/* Split "Subject: …\n\nbody" into its two parts (pointers into text). */
+static void
+split_subject(char *text, const char **subject, const char **body)
+{
+	char *nl;
+
+	*subject = NULL;
+	*body = text;
+	if (strncasecmp(text, "Subject:", 8) != 0 || (nl = strchr(text, '\n')) == NULL)
+		return;
+	*nl = '\0';
+	*subject = hp_trim(text + 8);
+	*body = nl + 1;
+	while (**body == '\n')
+		(*body)++;
+}
+
+static int
+local_tz_offset(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return (int)(tm.tm_gmtoff / 60);
+}
+
+/* Compose the message and add it to the outbox. */
+static enum hp_status
+queue_text(struct app *app, const struct msg *m, enum lang lang,
+    const char *subject, const char *body, time_t now)
+{
+	struct compose_text ct = { 0 };
+	char msgid[128], err[256], *data = NULL;
+	size_t len;
+	int64_t id;
+	enum hp_status rc = HP_FATAL;
+
+	if (reply_new_message_id(app, msgid, sizeof(msgid)) == -1) {
+		log_warn("reply getrandom");
+		return HP_RETRY;
+	}
+	ct.from_name = app->cfg->office.name;
+	ct.from_addr = app->cfg->office.address;
+	ct.to_name = m->from_name;
+	ct.to_addr = m->from_addr;
+	ct.subject = subject;
+	ct.message_id = msgid;
+	ct.date = now;
+	ct.tz_offset_minutes = local_tz_offset(now);
+	ct.in_reply_to = m->message_id;
+	ct.references = m->references;
+	ct.auto_submitted = "auto-replied";
+	ct.content_language = model_lang_code(lang);
+	ct.text = body;
+	if (compose_text_message(&ct, &data, &len, err, sizeof(err)) == -1) {
+		/* Outside input (a name, a subject) we cannot put in a header:
+		 * answer without it rather than not at all. */
+		log_warnx("reply compose to=%s: %s; retrying without name", m->from_addr, err);
+		ct.to_name = NULL;
+		ct.in_reply_to = NULL;
+		ct.references = NULL;
+		if (compose_text_message(&ct, &data, &len, err, sizeof(err)) == -1) {
+			log_warnx("reply compose to=%s: %s", m->from_addr, err);
+			return HP_OK;
+		}
+	}
+	if (store_outbox_add(app->store, app->cfg->office.bounce_address ?
+	    app->cfg->office.bounce_address : app->cfg->office.address,
+	    m->from_addr, msgid, data, len, now, &id) == -1) {
+		log_warnx("reply queue to=%s: %s", m->from_addr, store_error(app->store));
+		rc = store_error_is_temporary(app->store) ? HP_RETRY : HP_FATAL;
+		goto fail;
+	}
+	log_info("reply queued to=%s outbox=%lld msgid=<%s>", m->from_addr,
+	    (long long)id, msgid);
+	rc = HP_OK;
+fail:
+	free(data);
+	return rc;
+}
+
+/* A subject from outside, made safe to quote in ours: controls become
+ * spaces and the length is capped on a UTF-8 boundary. */
+static char *
+clean_subject(const char *s)
+{
+	size_t max = 200, n = 0;
+	char *out;
+
+	if (s == NULL)
+		return xstrdup("");
+	while (s[n] && n < max)
+		n += hp_utf8_seqlen((const unsigned char *)s + n);
+	out = xstrndup(s, n);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return out;
+}
+
+enum hp_status
+reply_queue(struct app *app, const struct msg *m, enum lang lang,
+    const char *template_name, json_t *ctx, time_t now)
+{
+	char err[512], *text = NULL;
+	const char *subject, *body;
+	char *subj;
+	unsigned count = 0;
+	enum hp_status rc;
+
+	if (m->from_addr == NULL || !addr_valid(m->from_addr)) {
+		log_info("reply skipped: no valid sender address msgid=<%s>",
+		    m->message_id ? m->message_id : "");
+		return HP_OK;
+	}
+	if (store_outbox_count_to(app->store, m->from_addr, now - 3600, &count) == -1)
+		return store_error_is_temporary(app->store) ? HP_RETRY : HP_FATAL;
+	if (count >= app->cfg->limits.replies_per_hour) {
+		log_warnx("reply suppressed to=%s: %u replies in the last hour (limit %u)",
+		    m->from_addr, count, app->cfg->limits.replies_per_hour);
+		return HP_OK;
+	}
+	subj = clean_subject(m->subject);
+	json_object_set_new(ctx, "subject", json_string(subj));
+	free(subj);
+	json_object_set_new(ctx, "has_subject", json_boolean(m->subject && *m->subject));
+	json_object_set_new(ctx, "sender_name", m->from_name ?
+	    json_string(m->from_name) : json_null());
+	json_object_set_new(ctx, "office", json_string(app->cfg->office.name ?
+	    app->cfg->office.name : app->cfg->office.address));
+	json_object_set_new(ctx, "office_address", json_string(app->cfg->office.address));
+	if (templates_render(app->templates, lang, template_name, ctx, &text,
+	    err, sizeof(err)) == -1) {
+		log_warnx("reply %s", err);
+		return HP_FATAL;
+	}
+	split_subject(text, &subject, &body);
+	rc = queue_text(app, m, lang, subject ? subject : "hanzepost", body, now);
+	free(text);
+	return rc;
+}

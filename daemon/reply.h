@@ -1,0 +1,32 @@
+/*
+ * reply: turn a template and its context into one answer to an incoming
+ * message and queue it in the outbox, inside the caller's transaction, so
+ * the answer is committed together with the effects it reports.
+ *
+ * Every reply is RFC 3834-clean (Auto-Submitted: auto-replied, In-Reply-To,
+ * References) and counted against the per-sender hourly limit, so two
+ * robots never talk to each other for ever.  L3.
+ */
+#ifndef HP_REPLY_H
+#define HP_REPLY_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "app.h"
+#include "msg.h"
+
+/*
+ * Render LANG/template against ctx and queue the result to m's sender.
+ * The rendered text starts with a "Subject: ..." line and a blank line;
+ * the rest is the body.  Returns HP_OK (queued, or deliberately not sent:
+ * rate limit, no valid sender), HP_RETRY on a temporary database error,
+ * HP_FATAL on a template error (the admin must fix the installation).
+ */
+enum hp_status reply_queue(struct app *app, const struct msg *m,
+    enum lang lang, const char *template_name, json_t *ctx, time_t now);
+
+/* A fresh Message-ID (without <>) in the office's domain.  0 / -1. */
+int reply_new_message_id(const struct app *app, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * store: the SQLite adapter (L2).  The one file of the daemon that
+ * includes sqlite3.h and the only place any SQL lives; everything above
+ * it speaks in domain terms (organisations, handled messages, outbox).
+ *
+ * The database runs in WAL mode with synchronous=NORMAL, foreign keys on,
+ * a 5 s busy timeout, STRICT tables, and a schema brought up to date on
+ * open by numbered migrations (PRAGMA user_version).  A database written
+ * by a newer hanzepost is refused, never touched.  Every statement is
+ * prepared once per connection and reused; no SQL is ever built from data.
+ *
+ * Transactions: store_begin() opens a BEGIN IMMEDIATE transaction.  A
+ * deferred read-then-write transaction in WAL mode fails at once with
+ * SQLITE_BUSY_SNAPSHOT when another connection committed in between
+ * (notes/libraries.md #18), so every read-modify-write goes through
+ * store_begin().  Functions that write several rows (store_org_save,
+ * store_org_delete, store_message_set_moved) join the caller's transaction
+ * when one is open and otherwise run in their own; functions that read
+ * several tables (store_org_get, store_org_list) read one snapshot.
+ *
+ * Errors: a function that fails returns -1 and leaves a one-line
+ * description in store_error(st); store_error_is_temporary(st) says
+ * whether it was "busy / locked / disk full / I/O error" (try again later)
+ * rather than a bug or a bad database.  Nothing here logs or exits.
+ *
+ * Must not: log, call other adapters, or know about mail formats.  One
+ * struct store is one connection and must be used by one thread; never
+ * use it in a forked child.
+ *
+ * Ownership: pointers passed in are borrowed for the duration of the call;
+ * everything returned through an out-parameter belongs to the caller and
+ * is freed with the function named in its contract.
+ */
+#ifndef HP_STORE_H
+#define HP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct org;
+struct store;
+
+/* Open (creating when absent, mode 0600) the database at path and bring
+ * its schema up to date.  The directory must exist.  ":memory:" gives a
+ * private in-memory database (tests).  On success returns 0 and *out; on
+ * failure returns -1, *out = NULL and a message in err (errlen bytes). */
+int store_open(const char *path, struct store **out, char *err,
+    size_t errlen);
+
+/* Close the connection; an open transaction is rolled back.  NULL is a
+ * no-op. */
+void store_close(struct store *st);
+
+/* The schema version this program creates and understands. */
+int store_schema_version(void);
+
+/* How long a statement waits for another connection's lock before it
+ * fails with a temporary error (default 5000 ms). */
+void store_set_busy_timeout(struct store *st, int ms);
+
+/* The last error as one line ("" before any error).  Borrowed: valid until
+ * the next call on st. */
+const char *store_error(const struct store *st);
+
+/* True when the last error was SQLITE_BUSY, LOCKED, FULL or IOERR: leave
+ * the work for the next run rather than reporting it as a failure. */
+bool store_error_is_temporary(const struct store *st);
+
+/* BEGIN IMMEDIATE: take the write lock now (waiting up to the busy
+ * timeout).  Fails when a transaction is already open. */
+int store_begin(struct store *st);
+/* COMMIT.  On failure the transaction may still be open: call
+ * store_rollback(). */
+int store_commit(struct store *st);
+/* ROLLBACK.  Safe when no transaction is open; keeps store_error() as it
+ * was so the caller can still report why it rolled back. */
+void store_rollback(struct store *st);
+
+/* ---- mailbox state: UIDVALIDITY and the last UID handled, per mailbox */
+
+/* Returns 0 with the recorded values, or 0 with both zero when the
+ * mailbox is unknown; -1 on error. */
+int store_mailbox_get(struct store *st, const char *mailbox,
+    uint32_t *uidvalidity, uint32_t *last_uid);
+/* Insert or replace the state of mailbox. */
+int store_mailbox_set(struct store *st, const char *mailbox,
+    uint32_t uidvalidity, uint32_t last_uid);
+
+/* ---- handled messages: deduplication and moves still to do */
+
+enum store_msg_state {
+	STORE_MSG_DONE = 1,	/* effects committed, not yet moved */
+	STORE_MSG_MOVED = 2,
+};
+
+/* Returns 1 when this (uidvalidity, uid) was already handled, or -- when
+ * message_id is neither NULL nor "" -- a message with this Message-ID was
+ * (compared byte for byte: pass it normalised the same way every time).
+ * Then the folder it was filed to is copied into folder (folder_len bytes,
+ * truncated; folder may be NULL).  Returns 0 when new, -1 on error. */
+int store_message_seen(struct store *st, uint32_t uidvalidity, uint32_t uid,
+    const char *message_id, char *folder, size_t folder_len);
+
+/* Record how a message was handled, in state STORE_MSG_DONE; call it in
+ * the same transaction as the message's effects.  message_id and sender
+ * may be NULL; folder is where it is to be moved; outcome is a short word
+ * ("applied", "unchanged", "rejected", "command", "unreadable", "ignored",
+ * "duplicate", ...).  Recording the same (uidvalidity, uid) twice is an
+ * error. */
+int store_message_record(struct store *st, uint32_t uidvalidity,
+    uint32_t uid, const char *message_id, const char *sender,
+    const char *folder, const char *outcome, time_t now);
+
+/* Mark these UIDs as moved (unknown UIDs are ignored).  One transaction:
+ * the caller's, or its own. */
+int store_message_set_moved(struct store *st, uint32_t uidvalidity,
+    const uint32_t *uids, size_t n);
+
+/* UIDs recorded DONE but not MOVED under uidvalidity, grouped by folder:
+ * calls cb(folder, uids, n, arg) once per folder, UIDs ascending.  The rows
+ * are read before the first call, so cb may use the store (e.g.
+ * store_message_set_moved).  cb returns 0 to go on; any other value stops
+ * the walk and is returned.  Returns 0 when all were visited, -1 on a
+ * store error. */
+int store_message_pending_moves(struct store *st, uint32_t uidvalidity,
+    int (*cb)(const char *folder, const uint32_t *uids, size_t n, void *arg),
+    void *arg);
+
+/* Count parse attempts of (uidvalidity, uid), so a message that keeps
+ * killing the parser is filed as unreadable instead of looping: adds one
+ * and returns the new count in *attempts (1 the first time).  Atomic by
+ * itself; batching several in one transaction is the caller's job. */
+int store_attempt_bump(struct store *st, uint32_t uidvalidity, uint32_t uid,
+    unsigned *attempts);
+
+/* ---- registry */
+
+/* Returns 1 and a new org (free with org_free) when an organisation is
+ * named name, compared case-insensitively for ASCII letters only (SQLite
+ * NOCASE: "lübeck" does not match "LÜBECK"); 0 and *out = NULL when
+ * there is none; -1 on error.  Lists come back in their stored order. */
+int store_org_get(struct store *st, const char *name, struct org **out);
+
+/* Names of the organisations that list email as a contact (compared
+ * ASCII-case-insensitively), sorted.  *names is a new array of new strings
+ * (free each and the array; NULL when *n == 0). */
+int store_org_names_for_contact(struct store *st, const char *email,
+    char ***names, size_t *n);
+
+/* One changelog entry.  field names what changed ("sector", "website",
+ * "activity", "contact", "network", "organisation", ...); a NULL value
+ * means absent (e.g. old_value NULL for something added). */
+struct store_change {
+	const char *field;
+	const char *old_value;
+	const char *new_value;
+};
+
+/* Insert (org->id == 0) or replace the whole entry org->id: scalars,
+ * networks, contacts and activities (lists keep their order), with
+ * updated_at = now, and append one changelog row per change under
+ * org->name, actor and message_id (both may be NULL).  A name already used
+ * by another organisation (ASCII case ignored) is an error.  On success
+ * sets org->id and org->updated_at; if the caller's own transaction is
+ * rolled back afterwards, that id is void (reset it to 0). */
+int store_org_save(struct store *st, struct org *org, const char *actor,
+    const char *message_id, const struct store_change *changes,
+    size_t n_changes, time_t now);
+
+/* Delete the organisation named name (ASCII case ignored) with its lists,
+ * and log a changelog row (field "organisation", old value its name, new
+ * value NULL).  Returns 1 when deleted, 0 when there was none, -1 on
+ * error. */
+int store_org_delete(struct store *st, const char *name, const char *actor,
+    const char *message_id, time_t now);
+
+/* Every organisation, fully loaded, sorted by name (ASCII case ignored).
+ * *orgs is a new array (NULL when *n == 0): free with store_orgs_free. */
+int store_org_list(struct store *st, struct org ***orgs, size_t *n);
+void store_orgs_free(struct org **orgs, size_t n);
+
+/* Changelog rows with at >= since, oldest first, one cb call each (values
+ * NULL when absent; strings borrowed for the call).  cb must not write to
+ * the store; it returns 0 to go on, any other value stops the walk and is
+ * returned. */
+int store_changes_since(struct store *st, time_t since,
+    int (*cb)(const char *org, const char *field, const char *old_value,
+        const char *new_value, const char *actor, const char *message_id,
+        time_t at, void *arg),
+    void *arg);
+
+/* ---- outbox: durable, so a reply is never lost while SMTP is down */
+
+struct store_outmsg {
+	int64_t id;
+	char *sender;		/* envelope sender */
+	char *recipient;	/* envelope recipient */
+	char *message_id;
+	char *data;		/* the message, CRLF, NUL-terminated for convenience */
+	size_t len;		/* bytes of data, without that NUL */
+	int attempts;
+	time_t created_at;
+};
+
+/* Queue a fully built RFC 5322 message (CRLF bytes, len of them) for one
+ * recipient: state queued, next attempt now.  message_id must be unique
+ * in the outbox (a second add with the same one fails).  Sets *id (may be
+ * NULL). */
+int store_outbox_add(struct store *st, const char *sender,
+    const char *recipient, const char *message_id, const char *data,
+    size_t len, time_t now, int64_t *id);
+
+/* Up to limit queued rows whose next attempt is <= now, oldest first.
+ * *msgs is a new array (NULL when *n == 0): free with store_outmsgs_free. */
+int store_outbox_due(struct store *st, time_t now, size_t limit,
+    struct store_outmsg **msgs, size_t *n);
+void store_outmsgs_free(struct store_outmsg *msgs, size_t n);
+
+enum store_out_state { STORE_OUT_QUEUED, STORE_OUT_SENT, STORE_OUT_FAILED };
+
+/* Record a delivery attempt of queued row id: its new state, the SMTP
+ * reply code (0 = no answer) and text (may be NULL), and for
+ * STORE_OUT_QUEUED the time of the next attempt.  attempts += 1.  A sent
+ * row keeps its headers' Message-ID and bookkeeping but drops its data
+ * (the outbox would otherwise keep every newsletter ever sent).  Fails
+ * when id is not a queued row. */
+int store_outbox_result(struct store *st, int64_t id,
+    enum store_out_state state, int smtp_code, const char *reply,
+    time_t next_attempt, time_t now);
+
+/* Every outbox row without its data, oldest first (for `queue list`);
+ * state is "queued", "sent" or "failed"; reply NULL when none.  cb must not
+ * write to the store; it returns 0 to go on, any other value stops the
+ * walk and is returned. */
+int store_outbox_list(struct store *st,
+    int (*cb)(int64_t id, const char *recipient, const char *message_id,
+        const char *state, int attempts, int smtp_code, const char *reply,
+        time_t created_at, time_t next_attempt, void *arg),
+    void *arg);
+
+/* Count the outbox rows (any state) queued to recipient (ASCII case
+ * ignored) at or after since: the reply rate limit's bookkeeping. */
+int store_outbox_count_to(struct store *st, const char *recipient,
+    time_t since, unsigned *count);
+
+#endif

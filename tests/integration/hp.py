@@ -1,0 +1,212 @@
+"""Shared harness for the integration tests: a hanzepost config pointing at
+the private mail stack that tests/run-integration.sh started, and helpers to
+submit mail through Postfix (smtplib) and read mailboxes (imaplib).
+
+Only Debian's /usr/bin/python3 standard library is used, so what we check is
+checked by an independent implementation of SMTP, IMAP and MIME."""
+
+import email
+import email.policy
+import imaplib
+import json
+import os
+import smtplib
+import ssl
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+RUN = os.environ["HP_RUNDIR"]
+BIN = os.environ["HP_BIN"]
+TOP = os.environ.get("HP_TOP", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+
+def _read_env():
+    env = {}
+    with open(os.path.join(RUN, "env")) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                env[k.replace("export ", "")] = v.strip("'\"")
+    return env
+
+
+ENV = _read_env()
+IMAP_PORT = int(ENV["HP_IMAP_PORT"])
+IMAPS_PORT = int(ENV["HP_IMAPS_PORT"])
+SMTP_PORT = int(ENV["HP_SMTP_PORT"])
+CA = ENV["HP_CA"]
+PASSWORD = ENV.get("HP_PASSWORD", "secret")
+OFFICE = "office@example.org"
+
+
+class Instance:
+    """A hanzepost configuration with its own database and work dir."""
+
+    def __init__(self, ca_file=CA, imap_url=None, extra=""):
+        self.dir = tempfile.mkdtemp(prefix="hpi.", dir=RUN)
+        pw = os.path.join(self.dir, "imap.password")
+        with open(os.open(pw, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(PASSWORD + "\n")
+        self.db = os.path.join(self.dir, "hanzepost.db")
+        self.conf = os.path.join(self.dir, "hanzepost.conf")
+        url = imap_url or "imaps://127.0.0.1:%d/INBOX" % IMAPS_PORT
+        with open(self.conf, "w") as f:
+            f.write(f"""[mailbox]
+url = {url}
+user = {OFFICE}
+password_file = {pw}
+ca_file = {ca_file or ""}
+poll_interval = 5
+
+[smtp]
+url = smtp://127.0.0.1:{SMTP_PORT}
+ca_file = {CA}
+
+[office]
+address = Deventer Internationaal <{OFFICE}>
+admins = admin@example.org
+bounce_address = office+bounce@example.org
+unsubscribe_address = office+unsubscribe@example.org
+language = nl
+
+[database]
+path = {self.db}
+{extra}
+""")
+
+    def run(self, *args, timeout=120, check=True):
+        p = subprocess.run([BIN, "-c", self.conf] + list(args), capture_output=True,
+                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if check and p.returncode != 0:
+            raise AssertionError("hanzepost %s exited %d\nstdout:\n%s\nstderr:\n%s"
+                                 % (" ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def poll(self, check=True):
+        return self.run("poll", "--once", check=check)
+
+    def registry(self):
+        return json.loads(self.run("registry", "export", "--format", "json").stdout)
+
+    def org(self, name):
+        for o in self.registry():
+            if o["name"] == name:
+                return o
+        return None
+
+    def sql(self, query, *args):
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
+        try:
+            return con.execute(query, args).fetchall()
+        finally:
+            con.close()
+
+
+def tls_context():
+    ctx = ssl.create_default_context(cafile=CA)
+    return ctx
+
+
+def submit(sender, subject, body, to=OFFICE, charset="utf-8", html=None,
+           headers=None, raw=None, name=None):
+    """Send one message through Postfix; returns its Message-ID."""
+    if raw is None:
+        msg = email.message.EmailMessage(policy=email.policy.SMTP)
+        msg["From"] = "%s <%s>" % (name, sender) if name else sender
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg["Message-ID"] = email.utils.make_msgid(domain="partner.example")
+        msg["Date"] = email.utils.formatdate(localtime=True)
+        for k, v in (headers or {}).items():
+            msg[k] = v
+        if html is not None:
+            msg.set_content(html, subtype="html", charset=charset)
+        else:
+            msg.set_content(body, charset=charset)
+        data = msg.as_bytes()
+        msgid = msg["Message-ID"]
+    else:
+        data = raw if isinstance(raw, bytes) else raw.encode()
+        msgid = None
+    with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=30) as s:
+        s.starttls(context=tls_context())
+        s.sendmail(sender, [to], data)
+    return msgid
+
+
+class Mailbox:
+    def __init__(self, user):
+        self.user = user
+        self.c = imaplib.IMAP4_SSL("127.0.0.1", IMAPS_PORT, ssl_context=tls_context())
+        self.c.login(user, PASSWORD)
+
+    def close(self):
+        try:
+            self.c.logout()
+        except Exception:
+            pass
+
+    def uids(self, folder="INBOX"):
+        typ, _ = self.c.select('"%s"' % folder)
+        if typ != "OK":
+            return []
+        typ, data = self.c.uid("SEARCH", None, "ALL")
+        return [int(x) for x in data[0].split()]
+
+    def fetch(self, uid, folder="INBOX"):
+        self.c.select('"%s"' % folder)
+        typ, data = self.c.uid("FETCH", str(uid), "(BODY.PEEK[])")
+        for part in data:
+            if isinstance(part, tuple):
+                return part[1]
+        raise AssertionError("uid %d not in %s" % (uid, folder))
+
+    def messages(self, folder="INBOX"):
+        return [email.message_from_bytes(self.fetch(u, folder), policy=email.policy.default)
+                for u in self.uids(folder)]
+
+    def clear(self, folder="INBOX"):
+        if self.uids(folder):
+            self.c.uid("STORE", "1:*", "+FLAGS.SILENT", r"(\Deleted)")
+            self.c.expunge()
+
+    def append(self, folder, data):
+        self.c.append('"%s"' % folder, None, None, data)
+
+    def wait_count(self, n, folder="INBOX", timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            if len(self.uids(folder)) >= n:
+                return self.uids(folder)
+            time.sleep(0.2)
+        raise AssertionError("%s/%s: expected %d messages, have %d"
+                             % (self.user, folder, n, len(self.uids(folder))))
+
+
+def body_text(msg):
+    part = msg.get_body(preferencelist=("plain",))
+    return part.get_content() if part else ""
+
+
+def wait_reply(user, timeout=30):
+    """Wait for exactly one new message in user's INBOX, return it and clear."""
+    mb = Mailbox(user)
+    try:
+        mb.wait_count(1, timeout=timeout)
+        msgs = mb.messages()
+        mb.clear()
+        assert len(msgs) == 1, "expected one reply, got %d" % len(msgs)
+        return msgs[0]
+    finally:
+        mb.close()
+
+
+def wait_inbox(n, timeout=30):
+    mb = Mailbox(OFFICE)
+    try:
+        return mb.wait_count(n, timeout=timeout)
+    finally:
+        mb.close()

@@ -1,0 +1,684 @@
+/*
+ * test_compose: outgoing messages, checked by an independent parser.
+ * Each built message is written to a temporary file and read back by
+ * Python's email package (policy=default) via /usr/bin/python3; the
+ * decoded Subject, display names, addresses, ids and body must equal
+ * what went in.  When /usr/bin/python3 is missing those assertions are
+ * skipped with a message; everything else (CRLF, line lengths, encoded
+ * word sizes, injection refusals, determinism, Date) is checked in C.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "compose.h"
+#include "util.h"
+
+#define PYTHON "/usr/bin/python3"
+
+/* Prints key=hex(utf-8) lines, so no quoting issue can hide a mismatch. */
+static const char py_script[] =
+    "import sys, email, email.policy\n"
+    "m = email.message_from_bytes(open(sys.argv[1], \"rb\").read(), policy=email.policy.default)\n"
+    "def out(k, v): print(k + \"=\" + v.encode(\"utf-8\").hex())\n"
+    "out(\"subject\", str(m[\"Subject\"] or \"\"))\n"
+    "f = m[\"From\"].addresses[0]; t = m[\"To\"].addresses[0]\n"
+    "out(\"from_name\", f.display_name); out(\"from_addr\", f.addr_spec)\n"
+    "out(\"to_name\", t.display_name); out(\"to_addr\", t.addr_spec)\n"
+    "out(\"irt\", str(m[\"In-Reply-To\"] or \"\"))\n"
+    "out(\"refs\", \" \".join(str(m[\"References\"] or \"\").split()))\n"
+    "out(\"body\", m.get_content().replace(\"\\r\\n\", \"\\n\"))\n"
+    "out(\"ctype\", m.get_content_type() + \";\" + str(m.get_content_charset()))\n"
+    "out(\"cte\", str(m[\"Content-Transfer-Encoding\"]))\n"
+    "n = len(m.defects) + sum(len(getattr(v, \"defects\", ())) for v in m.values())\n"
+    "out(\"defects\", str(n))\n";
+
+#define PY_KEYS 11
+struct py {
+	char *key[PY_KEYS];
+	char *val[PY_KEYS];
+	size_t n;
+};
+
+static void
+py_free(struct py *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->key[i]);
+		free(p->val[i]);
+	}
+	p->n = 0;
+}
+
+static const char *
+py_get(const struct py *p, const char *key)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->key[i], key) == 0)
+			return p->val[i];
+	fail_msg("python gave no %s", key);
+	return NULL;
+}
+
+static char *
+unhex(const char *s)
+{
+	size_t n = strlen(s) / 2;
+	char *out = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		sscanf(s + 2 * i, "%2x", &v);
+		out[i] = (char)v;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Parse msg with Python.  Returns false (and the test should skip) when
+ * /usr/bin/python3 is missing. */
+static bool
+py_parse(const char *msg, size_t len, struct py *p)
+{
+	char path[] = "/tmp/test_compose.XXXXXX", *cmd, line[65536];
+	FILE *f;
+	int fd;
+
+	memset(p, 0, sizeof(*p));
+	if (access(PYTHON, X_OK) != 0) {
+		print_message("%s is missing: skipping the independent parse\n", PYTHON);
+		return false;
+	}
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, msg, len), (ssize_t)len);
+	close(fd);
+	cmd = xasprintf("%s -c '%s' %s", PYTHON, py_script, path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL && p->n < PY_KEYS) {
+		char *eq = strchr(line, '=');
+		assert_non_null(eq);
+		line[strcspn(line, "\n")] = '\0';
+		*eq = '\0';
+		p->key[p->n] = xstrdup(line);
+		p->val[p->n] = unhex(eq + 1);
+		p->n++;
+	}
+	assert_int_equal(pclose(f), 0);
+	unlink(path);
+	free(cmd);
+	assert_int_equal(p->n, PY_KEYS);
+	return true;
+}
+
+/* Every line ends in CRLF and has at most 998 octets; no bare CR/LF. */
+static void
+assert_lines(const char *s, size_t len)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\r') {
+			assert_true(i + 1 < len && s[i + 1] == '\n');
+			i++;
+			col = 0;
+			continue;
+		}
+		assert_true(s[i] != '\n');
+		col++;
+		assert_true(col <= 998);
+	}
+	assert_int_equal(col, 0);
+}
+
+static void
+base(struct compose_text *ct)
+{
+	memset(ct, 0, sizeof(*ct));
+	ct->from_name = "Internationaal Bureau Deventer";
+	ct->from_addr = "office@hanze.example.org";
+	ct->to_name = "Doe, John";
+	ct->to_addr = "john@partner.example";
+	ct->subject = "Hello";
+	ct->message_id = "0123456789abcdef0123456789abcdef@hanze.example.org";
+	ct->date = 1799337600;	/* 2027-01-07 16:00:00 UTC */
+	ct->tz_offset_minutes = 60;
+	ct->text = "Hello John,\n\nThanks.\n";
+}
+
+static char *
+build(const struct compose_text *ct, size_t *len)
+{
+	char *out = NULL, err[256] = "";
+
+	if (compose_text_message(ct, &out, len, err, sizeof(err)) != 0)
+		fail_msg("compose failed: %s", err);
+	assert_lines(out, *len);
+	assert_int_equal(strlen(out), *len);
+	return out;
+}
+
+static void
+refused(const struct compose_text *ct, const char *why)
+{
+	char *out = (char *)1, err[256] = "";
+	size_t len = 1;
+
+	if (compose_text_message(ct, &out, &len, err, sizeof(err)) != -1)
+		fail_msg("accepted: %s", why);
+	assert_null(out);
+	assert_int_equal(len, 0);
+	assert_true(err[0] != '\0');
+}
+
+/* The header block only (up to the blank line). */
+static char *
+header_of(const char *msg)
+{
+	const char *end = strstr(msg, "\r\n\r\n");
+
+	assert_non_null(end);
+	return xstrndup(msg, (size_t)(end - msg) + 2);
+}
+
+/* The unfolded value of header name (first occurrence), caller frees. */
+static char *
+header_value(const char *msg, const char *name)
+{
+	char *hdr = header_of(msg), *key = xasprintf("\n%s: ", name), *p, *out;
+	size_t o = 0;
+
+	p = strstr(hdr, key);
+	if (p == NULL && strncmp(hdr, key + 1, strlen(key + 1)) == 0)
+		p = hdr - 1;
+	assert_non_null(p);
+	p += strlen(key);
+	out = xcalloc(strlen(p) + 1, 1);
+	for (; *p != '\0'; p++) {
+		if (p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t'))
+			p++;	/* unfold: drop CRLF, keep the blank */
+		else if (p[0] == '\r')
+			break;
+		else
+			out[o++] = *p;
+	}
+	free(hdr);
+	free(key);
+	return out;
+}
+
+static void
+test_roundtrip_non_ascii(void **state)
+{
+	struct compose_text ct;
+	struct py p;
+	char *msg;
+	size_t len;
+	const char *subject = "Re: Aanmelding café Łódź — Ørsted, Müller & Zoë: "
+	    "een lange onderwerpregel die over meerdere gecodeerde woorden moet "
+	    "worden verdeeld (ü, é, ł, Ø) 日本語のテキスト";
+	const char *body = "Beste Zoë,\n\nDank je wel voor je aanmelding.\n"
+	    "Prijs: 12 € — ça va?\n-- \nHanze Büro\n";
+
+	base(&ct);
+	ct.from_name = "Hanze Büro — Łódź";
+	ct.to_name = "Doe, John";
+	ct.subject = subject;
+	ct.text = body;
+	ct.in_reply_to = "orig.1@partner.example";
+	ct.references = "<root@partner.example> <mid@partner.example>";
+	ct.auto_submitted = "auto-replied";
+	ct.content_language = "nl";
+	msg = build(&ct, &len);
+	assert_null(strstr(msg, "é"));	/* headers and body are 7-bit */
+	for (size_t i = 0; i < len; i++)
+		assert_true((unsigned char)msg[i] < 0x80);
+	assert_non_null(strstr(msg, "\r\nAuto-Submitted: auto-replied\r\n"));
+	assert_non_null(strstr(msg, "\r\nContent-Language: nl\r\n"));
+	assert_non_null(strstr(msg, "\r\nMIME-Version: 1.0\r\n"));
+	if (py_parse(msg, len, &p)) {
+		assert_string_equal(py_get(&p, "subject"), subject);
+		assert_string_equal(py_get(&p, "from_name"), "Hanze Büro — Łódź");
+		assert_string_equal(py_get(&p, "from_addr"), "office@hanze.example.org");
+		assert_string_equal(py_get(&p, "to_name"), "Doe, John");
+		assert_string_equal(py_get(&p, "to_addr"), "john@partner.example");
+		assert_string_equal(py_get(&p, "irt"), "<orig.1@partner.example>");
+		assert_string_equal(py_get(&p, "refs"), "<root@partner.example> "
+		    "<mid@partner.example> <orig.1@partner.example>");
+		assert_string_equal(py_get(&p, "body"), body);
+		assert_string_equal(py_get(&p, "ctype"), "text/plain;utf-8");
+		assert_string_equal(py_get(&p, "cte"), "quoted-printable");
+		assert_string_equal(py_get(&p, "defects"), "0");
+		py_free(&p);
+	}
+	free(msg);
+}
+
+static void
+test_display_names(void **state)
+{
+	static const char *const names[] = {
+		"Doe, John", "He said \"hi\" \\o/", "Müller, Hans", "Ørsted <A/S>",
+		"=?UTF-8?Q?not_encoded?=", "plain", "Jan de Vries",
+		"Zoë \"Z\" Łukasz-Ørn, Büro für Internationale Zusammenarbeit und Handel",
+	};
+	struct compose_text ct;
+	struct py p;
+	char *msg;
+	size_t len;
+
+	for (size_t i = 0; i < HP_NELEM(names); i++) {
+		base(&ct);
+		ct.to_name = names[i];
+		ct.from_name = names[HP_NELEM(names) - 1 - i];
+		msg = build(&ct, &len);
+		if (py_parse(msg, len, &p)) {
+			assert_string_equal(py_get(&p, "to_name"), names[i]);
+			assert_string_equal(py_get(&p, "from_name"),
+			    names[HP_NELEM(names) - 1 - i]);
+			assert_string_equal(py_get(&p, "to_addr"), "john@partner.example");
+			assert_string_equal(py_get(&p, "defects"), "0");
+			py_free(&p);
+		}
+		free(msg);
+	}
+	/* No name: the bare address. */
+	base(&ct);
+	ct.to_name = NULL;
+	ct.from_name = "";
+	msg = build(&ct, &len);
+	assert_non_null(strstr(msg, "\r\nTo: john@partner.example\r\n"));
+	assert_true(strncmp(msg, "From: office@hanze.example.org\r\n", 32) == 0);
+	free(msg);
+}
+
+static void
+test_seven_bit(void **state)
+{
+	struct compose_text ct;
+	char *msg;
+	size_t len;
+
+	base(&ct);
+	ct.text = "Hello John,\r\n\r\nA short ASCII text.\nWith mixed line ends.";
+	msg = build(&ct, &len);
+	assert_non_null(strstr(msg, "\r\nContent-Transfer-Encoding: 7bit\r\n"));
+	assert_non_null(strstr(msg, "\r\n\r\nHello John,\r\n\r\nA short ASCII text.\r\n"
+	    "With mixed line ends.\r\n"));
+	assert_int_equal(msg[len - 1], '\n');
+	free(msg);
+}
+
+static void
+test_qp_long_line(void **state)
+{
+	struct compose_text ct;
+	struct py p;
+	char *msg, *text, *want, *body;
+	size_t len;
+
+	text = xmalloc(1100);
+	memset(text, 'a', 1000);
+	memcpy(text + 1000, "\nx = y\n", 8);
+	base(&ct);
+	ct.text = text;
+	msg = build(&ct, &len);
+	assert_non_null(strstr(msg, "\r\nContent-Transfer-Encoding: quoted-printable\r\n"));
+	body = strstr(msg, "\r\n\r\n") + 4;
+	for (char *l = body; *l; l = strstr(l, "\r\n") + 2)
+		assert_true(strstr(l, "\r\n") - l <= 76);
+	assert_non_null(strstr(body, "x =3D y\r\n"));
+	if (py_parse(msg, len, &p)) {
+		want = xasprintf("%s", text);
+		assert_string_equal(py_get(&p, "body"), want);
+		free(want);
+		py_free(&p);
+	}
+	free(msg);
+	free(text);
+}
+
+/* libetpan 1.9.4's own QP writer doubled the last blank before a line
+ * break; ours must keep "-- " and trailing tabs exact. */
+static void
+test_trailing_blanks(void **state)
+{
+	struct compose_text ct;
+	struct py p;
+	char *msg;
+	size_t len;
+	const char *text = "Grüße \nline with tab\t\n-- \nFrom here on\n  two  \n";
+
+	base(&ct);
+	ct.text = text;
+	msg = build(&ct, &len);
+	assert_non_null(strstr(msg, "\r\n--=20\r\n"));
+	assert_non_null(strstr(msg, "\r\n=46rom here on\r\n"));
+	if (py_parse(msg, len, &p)) {
+		assert_string_equal(py_get(&p, "body"), text);
+		py_free(&p);
+	}
+	free(msg);
+}
+
+/* Decode one encoded word (the test's own decoder). */
+static char *
+ew_decode(const char *w, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = xcalloc(n + 1, 1);
+	size_t o = 0, i = 10;
+	bool q;
+
+	assert_true(n > 12 && strncmp(w, "=?UTF-8?", 8) == 0);
+	assert_true(w[9] == '?' && w[n - 2] == '?' && w[n - 1] == '=');
+	q = w[8] == 'Q';
+	for (; i < n - 2; i++) {
+		if (q && w[i] == '_')
+			out[o++] = ' ';
+		else if (q && w[i] == '=') {
+			unsigned v;
+			sscanf(w + i + 1, "%2x", &v);
+			out[o++] = (char)v;
+			i += 2;
+		} else if (q)
+			out[o++] = w[i];
+		else if (w[i] != '=') {
+			unsigned v = 0;
+			size_t k;
+			for (k = 0; k < 4 && w[i + k] != '=' && i + k < n - 2; k++)
+				v |= (unsigned)(strchr(tab, w[i + k]) - tab) << (18 - 6 * k);
+			for (size_t b = 0; b + 1 < k; b++)
+				out[o++] = (char)(v >> (16 - 8 * b));
+			i += 3;
+		}
+	}
+	return out;
+}
+
+static void
+check_words(const char *in, const char *enc)
+{
+	struct buf_like { char s[4096]; size_t n; } all = { "", 0 };
+	const char *w = enc;
+	bool first = true;
+
+	while (*w) {
+		size_t n = strcspn(w, " ");
+		char *d = ew_decode(w, n);
+		assert_true(n <= (first ? 62u : 75u));
+		assert_true(hp_utf8_valid(d, strlen(d)));	/* split on boundaries */
+		memcpy(all.s + all.n, d, strlen(d));
+		all.n += strlen(d);
+		free(d);
+		first = false;
+		w += n;
+		if (*w == ' ')
+			w++;
+	}
+	all.s[all.n] = '\0';
+	assert_string_equal(all.s, in);
+}
+
+static void
+test_encoded_words(void **state)
+{
+	const char *inputs[] = {
+		("ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé"
+		"éééééééééééééééééé"),
+		"Łódź Ørsted ü é 日本語のテキストと絵文字 😀😀😀😀😀😀😀😀😀😀😀😀 end",
+		"mostly ASCII with one é in a long line of text that needs several words",
+		"tab\there",
+		"a =?UTF-8?Q?x?= b",
+	};
+	char *enc;
+
+	for (size_t i = 0; i < HP_NELEM(inputs); i++) {
+		enc = compose_encode_header_word(inputs[i]);
+		assert_non_null(enc);
+		if (i < 3)
+			assert_non_null(strchr(enc, ' '));	/* several words */
+		check_words(inputs[i], enc);
+		free(enc);
+	}
+	/* Plain ASCII comes back unchanged. */
+	enc = compose_encode_header_word("Re: Aanmelding [Hanze] (dag 2) \"quoted\"");
+	assert_string_equal(enc, "Re: Aanmelding [Hanze] (dag 2) \"quoted\"");
+	free(enc);
+	enc = compose_encode_header_word("");
+	assert_string_equal(enc, "");
+	free(enc);
+	/* An unbreakable run would be cut by the folder: encode it. */
+	char longrun[200];
+	memset(longrun, 'x', 150);
+	longrun[150] = '\0';
+	enc = compose_encode_header_word(longrun);
+	check_words(longrun, enc);
+	free(enc);
+	assert_null(compose_encode_header_word(NULL));
+	assert_null(compose_encode_header_word("a\r\nBcc: x@y.example"));
+	assert_null(compose_encode_header_word("a\nb"));
+	assert_null(compose_encode_header_word("bad \xc3\x28 utf8"));
+	assert_null(compose_encode_header_word("overlong \xc0\xaf"));
+}
+
+static void
+test_injection(void **state)
+{
+	const char *bad_extra1[] = { "X-Test", "a\r\nBcc: evil@x.example" };
+	const char *bad_extra2[] = { "Bcc", "evil@x.example" };
+	const char *bad_extra3[] = { "X-Te st", "v" };
+	const char *bad_extra4[] = { "subject", "second subject" };
+	struct compose_text ct;
+	char *msg, *hdr;
+	size_t len;
+
+	base(&ct); ct.subject = "Hi\r\nBcc: evil@x.example"; refused(&ct, "CRLF subject");
+	base(&ct); ct.subject = "Hi\nBcc: evil@x.example"; refused(&ct, "LF subject");
+	base(&ct); ct.to_name = "John\r\nBcc: evil@x.example"; refused(&ct, "CRLF name");
+	base(&ct); ct.from_name = "John\rX"; refused(&ct, "CR name");
+	base(&ct); ct.to_addr = "john@partner.example\r\nRCPT TO:<evil@x.example>";
+	refused(&ct, "CRLF address");
+	base(&ct); ct.to_addr = "john@partner.example>"; refused(&ct, "bracket address");
+	base(&ct); ct.from_addr = "not an address"; refused(&ct, "bad from");
+	base(&ct); ct.to_addr = NULL; refused(&ct, "no to");
+	base(&ct); ct.message_id = "abc\r\n@x.example"; refused(&ct, "CRLF msgid");
+	base(&ct); ct.message_id = "no-at-sign"; refused(&ct, "msgid without @");
+	base(&ct); ct.in_reply_to = "a@b\r\nBcc: evil@x.example"; refused(&ct, "CRLF irt");
+	base(&ct); ct.auto_submitted = "auto-replied\r\nBcc: x"; refused(&ct, "CRLF auto");
+	base(&ct); ct.content_language = "nl\r\nBcc: x"; refused(&ct, "CRLF lang");
+	base(&ct); ct.extra_headers = bad_extra1; ct.n_extra_headers = 1;
+	refused(&ct, "CRLF extra value");
+	base(&ct); ct.extra_headers = bad_extra2; ct.n_extra_headers = 1;
+	refused(&ct, "reserved extra name");
+	base(&ct); ct.extra_headers = bad_extra3; ct.n_extra_headers = 1;
+	refused(&ct, "bad extra name");
+	base(&ct); ct.extra_headers = bad_extra4; ct.n_extra_headers = 1;
+	refused(&ct, "duplicate subject");
+	base(&ct); ct.text = "bad \xff utf8\n"; refused(&ct, "invalid body");
+	base(&ct); ct.subject = "bad \xe2\x82 utf8"; refused(&ct, "invalid subject");
+
+	/* A References value from outside is neutralised, not refused. */
+	base(&ct);
+	ct.in_reply_to = "orig@partner.example";
+	ct.references = "<root@partner.example>\r\nBcc: evil@x.example <a@b.example>"
+	    " <bad id@x> <also<bad@x> <c@d.example";
+	msg = build(&ct, &len);
+	hdr = header_of(msg);
+	assert_null(strstr(hdr, "\nBcc:"));
+	assert_null(strstr(hdr, "evil"));
+	assert_non_null(strstr(hdr, "References: <root@partner.example> <a@b.example>"));
+	free(hdr);
+	free(msg);
+}
+
+static void
+test_long_subject_folded(void **state)
+{
+	struct compose_text ct;
+	char *msg, *hdr, *p;
+	size_t len, words = 0;
+
+	base(&ct);
+	ct.subject = "Überraschung: ééééééééééééééééééééééééééééééééééééééééééééééééé"
+	    "łłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłłł ØØØØØØØØØØØØØØØØØØØØ";
+	msg = build(&ct, &len);
+	hdr = header_of(msg);
+	for (p = hdr; (p = strstr(p, "=?UTF-8?")) != NULL; p++) {
+		size_t n = (size_t)(strstr(p, "?=") + 2 - p);
+		assert_true(n <= 75);
+		words++;
+	}
+	assert_true(words >= 3);
+	/* The first word stays on the Subject line (no leading blank). */
+	assert_non_null(strstr(hdr, "\r\nSubject: =?UTF-8?"));
+	free(hdr);
+	free(msg);
+}
+
+static void
+test_date(void **state)
+{
+	struct compose_text ct;
+	char *msg;
+	size_t len;
+
+	setenv("TZ", "America/New_York", 1);	/* must not matter */
+	base(&ct);
+	msg = build(&ct, &len);
+	assert_non_null(strstr(msg, "\r\nDate: Thu, 7 Jan 2027 17:00:00 +0100\r\n"));
+	free(msg);
+	ct.tz_offset_minutes = -330;
+	msg = build(&ct, &len);
+	assert_non_null(strstr(msg, "\r\nDate: Thu, 7 Jan 2027 10:30:00 -0530\r\n"));
+	free(msg);
+	ct.tz_offset_minutes = 0;
+	ct.date = 1782864000;	/* 2026-07-01 00:00:00 UTC */
+	msg = build(&ct, &len);
+	assert_non_null(strstr(msg, "\r\nDate: Wed, 1 Jul 2026 00:00:00 +0000\r\n"));
+	free(msg);
+	ct.tz_offset_minutes = 24 * 60;
+	refused(&ct, "zone out of range");
+	ct.tz_offset_minutes = 0;
+	ct.date = -1;
+	refused(&ct, "negative time");
+	unsetenv("TZ");
+}
+
+static void
+test_references_bounded(void **state)
+{
+	struct compose_text ct;
+	char refs[2048] = "", *msg, *r;
+	size_t len, n = 0;
+
+	for (int i = 0; i < 20; i++) {
+		char one[64];
+		snprintf(one, sizeof(one), "<id%02d@partner.example> ", i);
+		strcat(refs, one);
+	}
+	base(&ct);
+	ct.references = refs;
+	ct.in_reply_to = "parent@partner.example";
+	msg = build(&ct, &len);
+	r = header_value(msg, "References");
+	for (char *p = r; (p = strchr(p, '<')) != NULL; p++)
+		n++;
+	assert_int_equal(n, COMPOSE_MAX_REFS);
+	assert_non_null(strstr(r, "<id00@partner.example>"));	/* the root */
+	assert_null(strstr(r, "<id01@partner.example>"));
+	assert_null(strstr(r, "<id11@partner.example>"));
+	assert_non_null(strstr(r, "<id12@partner.example>"));
+	assert_non_null(strstr(r, "<id19@partner.example> <parent@partner.example>"));
+	free(r);
+	free(msg);
+
+	/* in_reply_to already last in References: not repeated. */
+	ct.references = "<a@x.example> <parent@partner.example>";
+	msg = build(&ct, &len);
+	assert_non_null(strstr(msg, "\r\nReferences: <a@x.example> <parent@partner.example>\r\n"));
+	free(msg);
+	/* No References and no In-Reply-To: neither header. */
+	base(&ct);
+	msg = build(&ct, &len);
+	assert_null(strstr(msg, "References:"));
+	assert_null(strstr(msg, "In-Reply-To:"));
+	free(msg);
+}
+
+static void
+test_deterministic_and_extras(void **state)
+{
+	const char *extra[] = {
+		"List-Id", "Hanze nieuws <nieuws.hanze.example.org>",
+		"List-Unsubscribe", "<mailto:office+unsub-abc@hanze.example.org>",
+	};
+	struct compose_text ct;
+	char *a, *b;
+	size_t la, lb;
+
+	base(&ct);
+	ct.subject = "Nieuwsbrief maart — één";
+	ct.extra_headers = extra;
+	ct.n_extra_headers = 2;
+	a = build(&ct, &la);
+	b = build(&ct, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	assert_non_null(strstr(a, "\r\nList-Id: Hanze nieuws <nieuws.hanze.example.org>\r\n"));
+	assert_non_null(strstr(a, "\r\nList-Unsubscribe: <mailto:office+unsub-abc@hanze.example.org>\r\n"));
+	assert_non_null(strstr(a, "\r\nMessage-ID: <0123456789abcdef0123456789abcdef@hanze.example.org>\r\n"));
+	free(a);
+	free(b);
+}
+
+static void
+test_message_id(void **state)
+{
+	unsigned char rnd[16];
+	char out[128];
+
+	for (int i = 0; i < 16; i++)
+		rnd[i] = (unsigned char)(i * 17);
+	compose_message_id(rnd, "hanze.example.org", out, sizeof(out));
+	assert_string_equal(out, "00112233445566778899aabbccddeeff@hanze.example.org");
+	compose_message_id(rnd, "bad domain", out, sizeof(out));
+	assert_string_equal(out, "");
+	compose_message_id(rnd, "x.example>\r\n", out, sizeof(out));
+	assert_string_equal(out, "");
+	compose_message_id(rnd, "", out, sizeof(out));
+	assert_string_equal(out, "");
+	compose_message_id(rnd, "hanze.example.org", out, 40);	/* too small */
+	assert_string_equal(out, "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip_non_ascii),
+		cmocka_unit_test(test_display_names),
+		cmocka_unit_test(test_seven_bit),
+		cmocka_unit_test(test_qp_long_line),
+		cmocka_unit_test(test_trailing_blanks),
+		cmocka_unit_test(test_encoded_words),
+		cmocka_unit_test(test_injection),
+		cmocka_unit_test(test_long_subject_folded),
+		cmocka_unit_test(test_date),
+		cmocka_unit_test(test_references_bounded),
+		cmocka_unit_test(test_deterministic_and_extras),
+		cmocka_unit_test(test_message_id),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
