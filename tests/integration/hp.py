@@ -11,6 +11,7 @@ import imaplib
 import json
 import os
 import smtplib
+import socket
 import ssl
 import sqlite3
 import subprocess
@@ -74,6 +75,9 @@ language = nl
 
 [database]
 path = {self.db}
+
+[limits]
+replies_per_hour = 100
 {extra}
 """)
 
@@ -103,6 +107,13 @@ path = {self.db}
             return con.execute(query, args).fetchall()
         finally:
             con.close()
+
+
+def free_port():
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def tls_context():
