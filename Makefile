@@ -39,11 +39,25 @@ ASAN_LIBOBJS := $(filter-out build/asan/main.o,$(ASAN_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps check unit integration demo install clean lint asan mailstack-up mailstack-down
+FUZZ_SECONDS ?= 10
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJS := $(filter-out build/fuzz/obj/main.o,$(SRCS:daemon/%.c=build/fuzz/obj/%.o))
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1
+
+.PHONY: all deps check unit integration demo install clean lint fuzz asan
 all: hanzepost
 
 hanzepost: $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+# Objects that embed install paths are rebuilt when PREFIX/DATADIR/SYSCONFDIR
+# change, so `make install PREFIX=/usr` never ships a binary looking elsewhere.
+PATHS_STAMP := build/paths.$(shell echo '$(DATADIR):$(SYSCONFDIR)' | md5sum | cut -c1-8)
+$(PATHS_STAMP):
+	@mkdir -p $(@D); rm -f build/paths.*; touch $@
+build/rel/templates.o build/rel/config.o build/rel/config_keys.o \
+build/asan/templates.o build/asan/config.o build/asan/config_keys.o: $(PATHS_STAMP)
 
 build/rel/%.o: daemon/%.c
 	@mkdir -p $(@D)
@@ -76,7 +90,23 @@ check: deps
 	$(MAKE) hanzepost build/asan/hanzepost
 	$(MAKE) unit
 	$(MAKE) lint
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) integration
+
+# libFuzzer targets (clang) over every reader of outside input; each runs
+# FUZZ_SECONDS on a scratch corpus seeded from tests/fuzz/corpus/NAME.
+.SECONDARY: $(FUZZ_OBJS)
+fuzz: $(FUZZ_BINS)
+	@sh tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+build/fuzz/obj/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	clang $(WARN) $(DEFS) -fPIE $(PKG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	clang $(DEFS) -Idaemon $(PKG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_OBJS) $(PKG_LIBS)
 
 demo: deps
 	$(MAKE) hanzepost
@@ -86,6 +116,8 @@ demo: deps
 # (a global charconv() of ours silently breaks libetpan, ARCHITECTURE.md).
 lint: hanzepost
 	@sh tests/lint-symbols.sh hanzepost
+	@for f in $(SRCS); do clang $(WARN) $(DEFS) $(PKG_CFLAGS) -fsyntax-only $$f || exit 1; done
+	@echo "lint clang: ok ($(words $(SRCS)) files warning-free)"
 
 install: hanzepost
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates/nl \
@@ -94,6 +126,9 @@ install: hanzepost
 	install -m 0644 templates/nl/* $(DESTDIR)$(DATADIR)/templates/nl/
 	install -m 0644 templates/en/* $(DESTDIR)$(DATADIR)/templates/en/
 	install -m 0644 config/hanzepost.conf $(DESTDIR)$(DATADIR)/hanzepost.conf.example
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/bin/hanzepost|$(BINDIR)/hanzepost|' systemd/hanzepost.service \
+	    >$(DESTDIR)$(PREFIX)/lib/systemd/system/hanzepost.service
 
 clean:
 	rm -rf build hanzepost

@@ -44,22 +44,47 @@ to_bounce_address(const struct msg *m, const char *to, const struct classify_rul
 	return to[local_len] == '@' || to[local_len] == '-';
 }
 
+/* The METHOD property of the calendar text: a line of its own (a folded
+ * continuation starts with a blank, so it never counts). */
+static bool
+calendar_text_is_reply(const char *cal)
+{
+	static const char prop[] = "METHOD:REPLY";
+	const size_t n = sizeof(prop) - 1;
+
+	for (const char *l = cal; l != NULL && *l != '\0';) {
+		if (strncasecmp(l, prop, n) == 0 &&
+		    (l[n] == '\n' || l[n] == '\r' || l[n] == '\0'))
+			return true;
+		if ((l = strchr(l, '\n')) != NULL)
+			l++;
+	}
+	return false;
+}
+
+/* RFC 6047 puts the method in the Content-Type too, but an .ics sent as
+ * an attachment often carries none: then the calendar itself says.  A
+ * reply missed here would be taken for an event submission. */
 static bool
 is_calendar_reply(const struct msg *m, const char *to, const struct classify_rules *r)
 {
-	return m->calendar != NULL && m->calendar_method != NULL &&
-	    strcasecmp(m->calendar_method, "REPLY") == 0;
+	if (m->calendar == NULL)
+		return false;
+	if (m->calendar_method != NULL)
+		return strcasecmp(m->calendar_method, "REPLY") == 0;
+	return calendar_text_is_reply(m->calendar);
 }
 
 static bool
 is_auto_submitted(const struct msg *m, const char *to, const struct classify_rules *r)
 {
-	if (m->auto_submitted == NULL)
+	const char *v = m->auto_submitted;
+
+	if (v == NULL)
 		return false;
-	/* RFC 3834: anything but "no" (parameters may follow). */
-	return !(strncasecmp(m->auto_submitted, "no", 2) == 0 &&
-	    (m->auto_submitted[2] == '\0' || m->auto_submitted[2] == ';' ||
-	    m->auto_submitted[2] == ' '));
+	/* RFC 3834: anything but "no"; CFWS or ";" parameters may follow. */
+	return !(strncasecmp(v, "no", 2) == 0 &&
+	    (v[2] == '\0' || strchr(" \t;(", v[2]) != NULL));
 }
 
 static bool

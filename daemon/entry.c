@@ -233,16 +233,26 @@ entry_activity_text(const struct activity *a, enum lang lang)
 	return buf_release(&b, NULL);
 }
 
+/* A name the form reader would split, misread or trim unless quoted
+ * (a quoted name keeps its blanks: " Piet " stays " Piet "). */
+static bool
+name_needs_quotes(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strpbrk(name, "\"<>,;\\") != NULL || name[0] == ' ' ||
+	    name[0] == '\t' || name[n - 1] == ' ' || name[n - 1] == '\t';
+}
+
 char *
 entry_contact_text(const struct contact *c)
 {
 	struct buf b;
 
-	if (c->name == NULL)
+	if (c->name == NULL || c->name[0] == '\0')
 		return xasprintf("<%s>", c->email);
-	if (strpbrk(c->name, "\"<>,;\\") == NULL)
+	if (!name_needs_quotes(c->name))
 		return xasprintf("%s <%s>", c->name, c->email);
-	/* Quote a name the form reader would otherwise split. */
 	buf_init(&b, 0);
 	buf_putc(&b, '"');
 	for (const char *p = c->name; *p; p++) {

@@ -177,11 +177,21 @@ apply_website(struct applier *a, const struct form_raw *fr, const char *v)
 		    quote(v + 7, q));
 		return;
 	}
-	if ((a->f->website = website_norm(v)) == NULL)
+	if ((a->f->website = website_norm(v)) == NULL) {
 		problems_add(&a->f->errors, fr->line,
 		    "%s: \"%s\" is geen webadres (https://...)",
 		    "%s: \"%s\" is not a web address (https://...)", fr->written,
 		    quote(v, q));
+		return;
+	}
+	/* The limit holds for what is stored and shown back in the form,
+	 * which has "https://" added to a bare host: otherwise that form
+	 * would not read back. */
+	if (too_long(a, fr, PART_VALUE, strlen(a->f->website),
+	    FORM_MAX_WEBSITE)) {
+		free(a->f->website);
+		a->f->website = NULL;
+	}
 }
 
 /* --- contacts and networks --------------------------------------------- */
@@ -258,6 +268,15 @@ apply_networks(struct applier *a, const struct form_raw *fr, const char *v)
 		bool dup = false;
 		if (*hp_trim(item) == '\0')
 			continue;
+		if (strcmp(item, "-") == 0) {
+			/* Stored, it would read back as "clear". */
+			problems_add(&f->errors, fr->line,
+			    "%s: \"-\" (wissen) kan niet samen met netwerknamen",
+			    "%s: \"-\" (clear) cannot be combined with network "
+			    "names", fr->written);
+			failed = true;
+			break;
+		}
 		if ((failed = too_long(a, fr, PART_NETWORK, strlen(item),
 		    FORM_MAX_NETWORK)))
 			break;

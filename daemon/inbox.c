@@ -278,34 +278,23 @@ inbox_tls_reason(unsigned status, gnutls_x509_crt_t leaf, char *buf,
 		snprintf(buf, len, "verification status 0x%x", status);
 }
 
-/* Verify the peer's chain against ca_file (or the system store) and its
- * name against ib->host.  Nothing has been sent to the server yet but,
- * for STARTTLS, CAPABILITY and STARTTLS. */
-static int
-inbox_verify_peer(struct inbox *ib, mailstream *stream, const char *ca_file)
+/* The peer's certificates (leaf first) as GnuTLS objects; returns how
+ * many (0: none).  The leaf is asked for first: libetpan's chain call
+ * reads an uninitialised pointer when the peer sent no X.509 certificate
+ * (notes §2.5), the leaf call does not. */
+static unsigned
+inbox_chain_import(mailstream *stream, gnutls_x509_crt_t *crts, unsigned max)
 {
-	gnutls_x509_crt_t crts[INBOX_MAX_CHAIN];
-	gnutls_x509_trust_list_t tl = NULL;
-	carray *chain = NULL;
 	unsigned char *der = NULL;
-	unsigned n = 0, status = 0;
-	char reason[300];
-	int r, rc = -1;
-	gnutls_typed_vdata_st vd[2] = {
-		{ GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)ib->host, 0 },
-		{ GNUTLS_DT_KEY_PURPOSE_OID,
-		    (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER, 0 },
-	};
+	carray *chain;
+	unsigned n = 0;
 
-	/* The leaf first: libetpan's chain call reads an uninitialised
-	 * pointer when the peer sent no X.509 certificate (notes §2.5). */
 	if (mailstream_ssl_get_certificate(stream, &der) < 0)
-		goto refused_nocert;
+		return 0;
 	free(der);
-	chain = mailstream_get_certificate_chain(stream);
-	if (chain == NULL || carray_count(chain) == 0)
-		goto refused_nocert;
-	for (unsigned i = 0; i < carray_count(chain) && n < INBOX_MAX_CHAIN; i++) {
+	if ((chain = mailstream_get_certificate_chain(stream)) == NULL)
+		return 0;
+	for (unsigned i = 0; i < carray_count(chain) && n < max; i++) {
 		MMAPString *s = carray_get(chain, i);
 		gnutls_datum_t d = { (unsigned char *)s->str, (unsigned)s->len };
 
@@ -317,8 +306,32 @@ inbox_verify_peer(struct inbox *ib, mailstream *stream, const char *ca_file)
 		}
 		n++;
 	}
-	if (n == 0)
-		goto refused_nocert;
+	mailstream_certificate_chain_free(chain);
+	return n;
+}
+
+/* Verify the peer's chain against ca_file (or the system store) and its
+ * name against ib->host (IP literals match IP SANs).  Nothing has been
+ * sent to the server yet but, for STARTTLS, CAPABILITY and STARTTLS. */
+static int
+inbox_verify_peer(struct inbox *ib, mailstream *stream, const char *ca_file)
+{
+	gnutls_x509_crt_t crts[INBOX_MAX_CHAIN];
+	gnutls_x509_trust_list_t tl = NULL;
+	unsigned n, status = 0;
+	char reason[300];
+	int r, rc = -1;
+	gnutls_typed_vdata_st vd[2] = {
+		{ GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)ib->host, 0 },
+		{ GNUTLS_DT_KEY_PURPOSE_OID,
+		    (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER, 0 },
+	};
+
+	if ((n = inbox_chain_import(stream, crts, INBOX_MAX_CHAIN)) == 0) {
+		inbox_seterr(ib, "TLS certificate of %s not trusted: the server "
+		    "sent no certificate", ib->host);
+		goto fail;
+	}
 	if (inbox_trust_load(ib, ca_file, &tl) == -1)
 		goto fail;
 	r = gnutls_x509_trust_list_verify_crt2(tl, crts, n, vd, 2, 0, &status,
@@ -332,10 +345,6 @@ inbox_verify_peer(struct inbox *ib, mailstream *stream, const char *ca_file)
 	if (rc == -1)
 		inbox_seterr(ib, "TLS certificate of %s not trusted: %s",
 		    ib->host, reason);
-	goto fail;
-refused_nocert:
-	inbox_seterr(ib, "TLS certificate of %s not trusted: the server sent "
-	    "no certificate", ib->host);
 fail:
 	if (rc == -1)
 		log_warnx("inbox tls refused host=%s reason=\"%s\"", ib->host,
@@ -344,8 +353,6 @@ fail:
 		gnutls_x509_crt_deinit(crts[i]);
 	if (tl != NULL)
 		gnutls_x509_trust_list_deinit(tl, 1);
-	if (chain != NULL)
-		mailstream_certificate_chain_free(chain);
 	return rc;
 }
 
@@ -361,14 +368,13 @@ inbox_open_fail(struct inbox *ib, bool tmpfail, const char *event)
 	return -1;
 }
 
-/* STARTTLS on the plaintext session, then verify, then forget the
- * capabilities learnt in plaintext (finding 10). */
+/* Ask for STARTTLS: only when offered, never after PREAUTH. */
 static int
-inbox_starttls(struct inbox *ib, const char *ca_file)
+inbox_starttls_cmd(struct inbox *ib)
 {
 	mailimap *imap = ib->imap;
 	struct mailimap_capability_data *cap = NULL;
-	mailstream_low *low, *tls;
+	char text[200];
 	int r;
 
 	if (ib->preauth) {
@@ -383,7 +389,6 @@ inbox_starttls(struct inbox *ib, const char *ca_file)
 			return inbox_open_fail(ib, true, NULL);
 		}
 		mailimap_capability_data_free(cap);
-		cap = NULL;
 	}
 	if (!mailimap_has_extension(imap, "STARTTLS")) {
 		inbox_seterr(ib, "%s does not offer STARTTLS; refusing to log in "
@@ -392,20 +397,32 @@ inbox_starttls(struct inbox *ib, const char *ca_file)
 	}
 	/* libetpan also answers MAILIMAP_ERROR_STARTTLS to an OK followed by
 	 * injected data (its CVE-2020-15953 fix): never go on after that. */
-	if ((r = mailimap_starttls(imap)) != MAILIMAP_NO_ERROR) {
-		char text[200];
-
-		if (r != MAILIMAP_ERROR_STARTTLS) {
-			inbox_cmd_failed(ib, r, "STARTTLS");
-			return inbox_open_fail(ib, true, NULL);
-		}
-		ib->broken = true;
-		inbox_seterr(ib, "STARTTLS with %s failed (server answer: %s)",
-		    ib->host, inbox_server_text(ib, text, sizeof(text)));
-		return inbox_open_fail(ib, false, "tls refused");
+	if ((r = mailimap_starttls(imap)) == MAILIMAP_NO_ERROR)
+		return 0;
+	if (r != MAILIMAP_ERROR_STARTTLS) {
+		inbox_cmd_failed(ib, r, "STARTTLS");
+		return inbox_open_fail(ib, true, NULL);
 	}
-	/* Bytes sent before the handshake would be taken as if encrypted
-	 * (CVE-2020-15953 style injection). */
+	ib->broken = true;
+	inbox_seterr(ib, "STARTTLS with %s failed (server answer: %s)",
+	    ib->host, inbox_server_text(ib, text, sizeof(text)));
+	return inbox_open_fail(ib, false, "tls refused");
+}
+
+/* STARTTLS, the handshake on the same socket (what libetpan's
+ * mailimap_socket_starttls does, but with our timeout), verification, and
+ * a fresh CAPABILITY: the plaintext one may be forged (finding 10). */
+static int
+inbox_starttls(struct inbox *ib, const char *ca_file)
+{
+	mailimap *imap = ib->imap;
+	struct mailimap_capability_data *cap = NULL;
+	mailstream_low *low, *tls;
+	int r;
+
+	if (inbox_starttls_cmd(ib) == -1)
+		return -1;
+	/* Bytes sent before the handshake would be taken as if encrypted. */
 	if (imap->imap_stream->read_buffer_len != 0) {
 		ib->broken = true;
 		inbox_seterr(ib, "%s sent data after accepting STARTTLS; refusing",
@@ -557,7 +574,7 @@ inbox_select(struct inbox *ib, const char *name)
 	}
 	if (!perm_all)
 		log_warnx("inbox warning host=%s mailbox=%s reason=\"server does "
-		    "not keep new keywords (no \\\\* in PERMANENTFLAGS)\"",
+		    "not keep new keywords (no \\* in PERMANENTFLAGS)\"",
 		    ib->host, name);
 	return 0;
 }

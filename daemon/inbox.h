@@ -1,10 +1,12 @@
 /*
- * inbox: the IMAP adapter (L2).  The only module that uses libetpan's
- * mailimap_* API.  It connects (IMAPS, or IMAP + STARTTLS), verifies the
- * server certificate chain and host name itself with GnuTLS before LOGIN
- * (libetpan 1.9.4 as Debian builds it verifies nothing, notes finding 1),
- * logs in, selects the watched mailbox and offers UID-based operations in
- * batches: list, fetch, add keyword, move, create folder, IDLE.
+ * inbox: the IMAP adapter (L2), in inbox.c (session, TLS) and inbox_ops.c
+ * (mail operations), sharing inbox_int.h: the only module that uses
+ * libetpan's mailimap_* API.  It connects (IMAPS, or IMAP + STARTTLS),
+ * verifies the server certificate chain and host name itself with GnuTLS
+ * before LOGIN (libetpan 1.9.4 as Debian builds it verifies nothing, notes
+ * finding 1), logs in, selects the watched mailbox and offers UID-based
+ * operations in batches: list, fetch, add keyword, move, create folder,
+ * IDLE.
  *
  * It must not: parse messages (bytes are handed out untouched, parsing
  * happens in the sandboxed child), decide anything about mail, touch the

@@ -165,9 +165,11 @@ inbox_uids_sorted(const uint32_t *uids, size_t n, uint32_t **out)
 ssize_t
 inbox_uid_index(const uint32_t *sorted, size_t n, uint32_t uid)
 {
-	const uint32_t *p = bsearch(&uid, sorted, n, sizeof(*sorted),
-	    inbox_uid_cmp);
+	const uint32_t *p;
 
+	if (n == 0)
+		return -1;
+	p = bsearch(&uid, sorted, n, sizeof(*sorted), inbox_uid_cmp);
 	return p != NULL ? p - sorted : -1;
 }
 
@@ -225,9 +227,12 @@ inbox_ensure_folder(struct inbox *ib, const char *folder)
 	if (inbox_ready(ib) == -1)
 		goto fail;
 	if ((r = mailimap_create(ib->imap, mb)) == MAILIMAP_NO_ERROR) {
-		if ((r = mailimap_subscribe(ib->imap, mb)) != MAILIMAP_NO_ERROR &&
-		    inbox_cmd_failed(ib, r, "SUBSCRIBE") == -1 && ib->broken)
-			goto fail;
+		/* Subscribed so that mail clients show it; not required. */
+		if ((r = mailimap_subscribe(ib->imap, mb)) != MAILIMAP_NO_ERROR) {
+			inbox_cmd_failed(ib, r, "SUBSCRIBE");
+			if (ib->broken)
+				goto fail;
+		}
 		log_info("inbox folder created folder=%s", folder);
 		rc = 0;
 		goto fail;
@@ -299,6 +304,7 @@ int
 inbox_list_uids(struct inbox *ib, uint32_t after_uid, uint32_t **uids,
     size_t *n)
 {
+	struct mailimap_search_key *key = NULL;
 	struct mailimap_set *set;
 
 	if (after_uid == UINT32_MAX) {
@@ -308,8 +314,9 @@ inbox_list_uids(struct inbox *ib, uint32_t after_uid, uint32_t **uids,
 	}
 	/* last = 0 is "*" in libetpan's sets */
 	set = mailimap_set_new_interval(after_uid + 1, 0);
-	return inbox_search(ib, set != NULL ? mailimap_search_key_new_uid(set) :
-	    NULL, after_uid + 1, uids, n);
+	if (set != NULL && (key = mailimap_search_key_new_uid(set)) == NULL)
+		mailimap_set_free(set);
+	return inbox_search(ib, key, after_uid + 1, uids, n);
 }
 
 int
@@ -396,6 +403,47 @@ struct inbox_fetch_ctx {
 	size_t bytes;
 };
 
+static bool
+inbox_fetch_add(struct mailimap_fetch_type *ft, struct mailimap_fetch_att *att)
+{
+	if (att == NULL)
+		return false;
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft, att) !=
+	    MAILIMAP_NO_ERROR) {
+		mailimap_fetch_att_free(att);
+		return false;
+	}
+	return true;
+}
+
+/* (UID BODY.PEEK[]) or (UID RFC822.SIZE FLAGS); NULL when out of memory. */
+static struct mailimap_fetch_type *
+inbox_fetch_type(bool body)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_section *sec = NULL;
+	bool ok;
+
+	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
+		return NULL;
+	ok = inbox_fetch_add(ft, mailimap_fetch_att_new_uid());
+	if (ok && body) {
+		ok = (sec = mailimap_section_new(NULL)) != NULL;
+		if (ok && !inbox_fetch_add(ft,
+		    mailimap_fetch_att_new_body_peek_section(sec))) {
+			mailimap_section_free(sec);
+			ok = false;
+		}
+	} else if (ok)
+		ok = inbox_fetch_add(ft, mailimap_fetch_att_new_rfc822_size()) &&
+		    inbox_fetch_add(ft, mailimap_fetch_att_new_flags());
+	if (!ok) {
+		mailimap_fetch_type_free(ft);
+		return NULL;
+	}
+	return ft;
+}
+
 static int
 inbox_fetch_set(struct inbox *ib, struct mailimap_set *set, void *arg)
 {
@@ -405,16 +453,9 @@ inbox_fetch_set(struct inbox *ib, struct mailimap_set *set, void *arg)
 	clist *res = NULL;
 	int r;
 
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	if (fc->body)
-		mailimap_fetch_type_new_fetch_att_list_add(ft,
-		    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
-	else {
-		mailimap_fetch_type_new_fetch_att_list_add(ft,
-		    mailimap_fetch_att_new_rfc822_size());
-		mailimap_fetch_type_new_fetch_att_list_add(ft,
-		    mailimap_fetch_att_new_flags());
+	if ((ft = inbox_fetch_type(fc->body)) == NULL) {
+		inbox_seterr(ib, "out of memory");
+		return -1;
 	}
 	r = mailimap_uid_fetch(ib->imap, set, ft, &res);
 	mailimap_fetch_type_free(ft);
@@ -493,6 +534,7 @@ inbox_fetch(struct inbox *ib, const uint32_t *uids, size_t n,
 {
 	struct inbox_fetch_ctx fc;
 	struct inbox_item *out = NULL;
+	uint32_t *sorted = NULL;
 	size_t k = 0, oversize = 0;
 	int rc = -1;
 
@@ -501,7 +543,8 @@ inbox_fetch(struct inbox *ib, const uint32_t *uids, size_t n,
 	memset(&fc, 0, sizeof(fc));
 	if (inbox_ready(ib) == -1)
 		return -1;
-	fc.n = inbox_uids_sorted(uids, n, (uint32_t **)&fc.uids);
+	fc.n = inbox_uids_sorted(uids, n, &sorted);
+	fc.uids = sorted;
 	if (fc.n == 0)
 		return 0;
 	fc.tab = xcalloc(fc.n, sizeof(*fc.tab));
@@ -529,7 +572,7 @@ inbox_fetch(struct inbox *ib, const uint32_t *uids, size_t n,
 	rc = 0;
 fail:
 	inbox_items_free(fc.tab, fc.n);
-	free((uint32_t *)fc.uids);
+	free(sorted);
 	return rc;
 }
 
@@ -551,19 +594,37 @@ inbox_items_free(struct inbox_item *items, size_t n)
 static int
 inbox_store_set(struct inbox *ib, struct mailimap_set *set, void *arg)
 {
-	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	struct mailimap_flag_list *fl = NULL;
+	struct mailimap_flag *flag = NULL;
 	struct mailimap_store_att_flags *sf;
+	char *kw = arg != NULL ? xstrdup(arg) : NULL;
 	int r;
 
-	mailimap_flag_list_add(fl, arg != NULL ?
-	    mailimap_flag_new_flag_keyword(xstrdup(arg)) :
-	    mailimap_flag_new_deleted());
-	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
+	if ((fl = mailimap_flag_list_new_empty()) == NULL)
+		goto fail;
+	flag = kw != NULL ? mailimap_flag_new_flag_keyword(kw) :
+	    mailimap_flag_new_deleted();
+	if (flag == NULL)
+		goto fail;
+	kw = NULL;			/* owned by flag */
+	if (mailimap_flag_list_add(fl, flag) != MAILIMAP_NO_ERROR)
+		goto fail;
+	flag = NULL;			/* owned by fl */
+	if ((sf = mailimap_store_att_flags_new_add_flags_silent(fl)) == NULL)
+		goto fail;
 	r = mailimap_uid_store(ib->imap, set, sf);
-	mailimap_store_att_flags_free(sf);
+	mailimap_store_att_flags_free(sf);	/* and fl */
 	if (r != MAILIMAP_NO_ERROR)
 		return inbox_cmd_failed(ib, r, "UID STORE");
 	return 0;
+fail:
+	free(kw);
+	if (flag != NULL)
+		mailimap_flag_free(flag);
+	if (fl != NULL)
+		mailimap_flag_list_free(fl);
+	inbox_seterr(ib, "out of memory");
+	return -1;
 }
 
 int

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "parser.h"
 
 struct subcommand {
 	const char *name;
@@ -50,9 +51,17 @@ usage(FILE *fp)
 int
 main(int argc, char **argv)
 {
-	struct cli_opts opts = { config_default_path(), 0 };
+	struct cli_opts opts;
 	int i;
 
+	/* `hanzepost --parser-child` is internal, not in --help: parser.c
+	 * execs it, with an empty environment, as the sandboxed MIME parser.
+	 * It must come before setlocale, the configuration or anything else,
+	 * so that the child holds nothing the daemon knows. */
+	if (argc == 2 && strcmp(argv[1], PARSER_CHILD_ARG) == 0)
+		return parser_child_main();
+	opts.config_path = config_default_path();
+	opts.verbose = 0;
 	setlocale(LC_CTYPE, "C.UTF-8");
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -1,7 +1,25 @@
 /*
  * parser: see parser.h.
  *
+ * Starting a child: fork(); in the copy, only async-signal-safe calls
+ * (the daemon may have threads): PDEATHSIG, the socket onto fd 3,
+ * /dev/null onto stdin and stdout, all else closed but stderr (for
+ * sanitizer reports), then fexecve() of the program opened in
+ * parser_new(), with an empty environment (no CREDENTIALS_DIRECTORY; the
+ * sanitizers' defaults are fine).  An O_PATH descriptor rather than a path
+ * looked up at each start: an upgrade that replaces the file cannot give
+ * us a child of another version, and execute-only binaries work.  The
+ * socket is fd 3, not 0/1, so a library printing to stdout cannot corrupt
+ * the protocol.  The new image sets PDEATHSIG again (exec keeps it only
+ * for plain binaries) and compares getppid() with the socket's peer
+ * credentials (the pid that called socketpair()): that closes the race
+ * of a parent that died before PDEATHSIG was set.
+ *
  * Wire protocol on the socketpair (integers little-endian):
+ *   parent → child   once: "HPP1", u32 cpu seconds, u32 memory KiB, u32
+ *                    stack KiB (the limits do not survive the exec)
+ *   child → parent   once: "HPP1" when its rlimits and seccomp are in
+ *                    place; no answer within STARTUP_MS is PARSER_FAILED
  *   parent → child   u32 n, then n bytes of raw message
  *   child → parent   u32 n, then n bytes: status byte (0 = parsed,
  *                    1 = not a message) + msg_encode() output or reason
@@ -13,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -25,6 +44,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,19 +70,25 @@
 
 #define CHILD_FD 3
 #define CHILD_NOFILE 16
+#define MAGIC "HPP1"		/* start frame and the child's ready answer */
+#define MAGIC_LEN 4
+#define START_LEN (MAGIC_LEN + 3 * 4)
+#define STARTUP_MS 10000	/* exec, dynamic linking, sanitizer start */
+#define CHILD_NAME "hanzepost-pars"	/* comm, else the exe fd's number */
 #define ANSWER_MAX (MSG_ENCODED_MAX + 1)
 #define ERR_MAX 200
 #define ST_PARSED 0
 #define ST_INVALID 1
 
 struct parser {
-	struct parser_limits lim;
+	struct parser_limits lim;	/* exec_path not kept */
 	pid_t pid;		/* -1: no child */
 	int fd;			/* our end of the socketpair, -1 */
+	int exe_fd;		/* O_PATH, the program the child runs, -1 */
 };
 
 static const struct parser_limits defaults = { 5, (size_t)256 << 20,
-	(size_t)8 << 20, 10000 };
+	(size_t)8 << 20, 10000, NULL };
 
 /* ---- both sides ---- */
 
@@ -80,6 +106,46 @@ get_le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	    (uint32_t)p[3] << 24;
+}
+
+/* Bytes as KiB, rounded up, saturating at 4 TiB (no limit, in effect). */
+static uint32_t
+kib(size_t bytes)
+{
+	uint64_t k = ((uint64_t)bytes + 1023) / 1024;
+
+	return k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
+}
+
+/* Close [lo, hi]; async-signal-safe (runs between fork and exec). */
+static void
+close_fd_range(unsigned lo, unsigned hi)
+{
+	struct rlimit rl;
+	unsigned max = 65536;
+
+	if (lo > hi)
+		return;
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, lo, hi, 0) == 0)
+		return;
+#endif
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)max)
+		max = (unsigned)rl.rlim_cur;
+	for (unsigned fd = lo; fd < max && fd <= hi; fd++)
+		(void)close((int)fd);
+}
+
+/* Close every descriptor above CHILD_FD except keep (-1: none). */
+static void
+close_fds_above_child(int keep)
+{
+	if (keep > CHILD_FD) {
+		close_fd_range(CHILD_FD + 1, (unsigned)keep - 1);
+		close_fd_range((unsigned)keep + 1, ~0U);
+	} else
+		close_fd_range(CHILD_FD + 1, ~0U);
 }
 
 /* ---- child ---- */
@@ -149,8 +215,8 @@ cpu_budget(unsigned seconds)
 }
 
 #ifndef PARSER_ASAN
-/* Address space the child already has (the daemon's mappings, inherited
- * through fork); the memory limit comes on top. */
+/* Address space the fresh image maps at start (program, libraries,
+ * locale); the memory limit comes on top. */
 static size_t
 current_vsize(void)
 {
@@ -171,23 +237,6 @@ current_vsize(void)
 	return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 #endif
-
-static void
-child_close_fds(void)
-{
-	struct rlimit rl;
-	long max = 65536;
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, CHILD_FD + 1, ~0U, 0) == 0)
-		return;
-#endif
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < (rlim_t)max)
-		max = (long)rl.rlim_cur;
-	for (long fd = CHILD_FD + 1; fd < max; fd++)
-		(void)close((int)fd);
-}
 
 #ifdef PARSER_SECCOMP
 #if defined(__x86_64__)
@@ -270,39 +319,81 @@ child_sandbox(pid_t self)
 }
 #endif
 
+/* Is fd CHILD_FD a socketpair made by our parent?  Its peer credentials
+ * carry the pid of the process that called socketpair(). */
+static int
+child_expected_parent(pid_t *parent)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(CHILD_FD, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
+	    len != sizeof(uc) || uc.pid <= 0)
+		return -1;
+	*parent = uc.pid;
+	return 0;
+}
+
+/* The limits from the parent's start frame; -1 if it is not one. */
+static int
+child_read_limits(struct parser_limits *lim)
+{
+	unsigned char f[START_LEN];
+
+	if (child_read(f, sizeof(f)) == -1 || memcmp(f, MAGIC, MAGIC_LEN) != 0)
+		return -1;
+	memset(lim, 0, sizeof(*lim));
+	lim->cpu_seconds = get_le32(f + MAGIC_LEN);
+	lim->memory_bytes = (size_t)get_le32(f + MAGIC_LEN + 4) << 10;
+	lim->stack_bytes = (size_t)get_le32(f + MAGIC_LEN + 8) << 10;
+	return 0;
+}
+
 static void
-child_setup(int fd, const struct parser_limits *lim, pid_t parent)
+child_set_limits(const struct parser_limits *lim)
+{
+#ifndef PARSER_ASAN
+	size_t vs = current_vsize();
+
+	set_limit(RLIMIT_AS, lim->memory_bytes > SIZE_MAX / 2 - vs ?
+	    RLIM_INFINITY : (rlim_t)(vs + lim->memory_bytes));
+#endif
+	set_limit(RLIMIT_STACK, (rlim_t)lim->stack_bytes);
+	set_limit(RLIMIT_NOFILE, CHILD_NOFILE);
+	set_limit(RLIMIT_CORE, 0);
+	set_limit(RLIMIT_FSIZE, 0);
+}
+
+/* In the new image: everything up to the ready answer.  Leaves with
+ * _exit() on failure once it knows a parent started it. */
+static void
+child_setup(pid_t parent, struct parser_limits *lim)
 {
 	static const int dfl[] = { SIGPIPE, SIGXCPU, SIGXFSZ, SIGTERM, SIGINT,
 		SIGHUP, SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2 };
 	sigset_t none;
-	int null;
 
-	/* The daemon blocks signals for its signalfd; a child with SIGXCPU
-	 * blocked would run past its CPU limit. */
+	/* The daemon blocks signals for its signalfd and the mask survives
+	 * exec; a child with SIGXCPU blocked would run past its CPU limit.
+	 * Ignored signals survive exec too. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (size_t i = 0; i < HP_NELEM(dfl); i++)
 		signal(dfl[i], SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(0);
-	if (fd != CHILD_FD && dup2(fd, CHILD_FD) == -1)
-		_exit(2);
-	if ((null = open("/dev/null", O_RDWR)) != -1) {
-		(void)dup2(null, STDIN_FILENO);
-		(void)dup2(null, STDOUT_FILENO);
-	}
-	child_close_fds();	/* also null, fd, and the daemon's descriptors */
-#ifndef PARSER_ASAN
-	set_limit(RLIMIT_AS, (rlim_t)(current_vsize() + lim->memory_bytes));
-#endif
-	set_limit(RLIMIT_STACK, (rlim_t)lim->stack_bytes);
-	set_limit(RLIMIT_NOFILE, CHILD_NOFILE);
-	set_limit(RLIMIT_CORE, 0);
-	set_limit(RLIMIT_FSIZE, 0);
+	(void)prctl(PR_SET_NAME, CHILD_NAME, 0, 0, 0);
+	close_fds_above_child(-1);	/* whatever start-up code opened */
+	if (child_read_limits(lim) == -1)
+		_exit(4);
+	/* What the daemon's main() sets; msg_parse runs as it would there. */
+	setlocale(LC_CTYPE, "C.UTF-8");
+	child_set_limits(lim);
 #ifdef PARSER_SECCOMP
 	child_sandbox(getpid());
 #endif
+	if (child_write(MAGIC, MAGIC_LEN) == -1)
+		_exit(0);
 }
 
 /* One request: read, parse, answer.  Returns -1 when the parent is gone. */
@@ -343,11 +434,19 @@ child_serve(unsigned cpu_seconds)
 	return rc;
 }
 
-static void __attribute__((noreturn))
-child_main(int fd, const struct parser_limits *lim, pid_t parent)
+int
+parser_child_main(void)
 {
-	child_setup(fd, lim, parent);
-	while (child_serve(lim->cpu_seconds) == 0)
+	struct parser_limits lim;
+	pid_t parent;
+
+	if (child_expected_parent(&parent) == -1) {
+		fprintf(stderr, "hanzepost: %s is internal: the daemon starts "
+		    "its parser child with it\n", PARSER_CHILD_ARG);
+		return EX_USAGE;
+	}
+	child_setup(parent, &lim);
+	while (child_serve(lim.cpu_seconds) == 0)
 		;
 	_exit(0);
 }
@@ -358,6 +457,7 @@ struct parser *
 parser_new(const struct parser_limits *lim)
 {
 	struct parser *p = xcalloc(1, sizeof(*p));
+	const char *exe = "/proc/self/exe";
 
 	p->lim = defaults;
 	if (lim != NULL) {
@@ -369,38 +469,17 @@ parser_new(const struct parser_limits *lim)
 			p->lim.stack_bytes = lim->stack_bytes;
 		if (lim->timeout_ms)
 			p->lim.timeout_ms = lim->timeout_ms;
+		if (lim->exec_path != NULL)
+			exe = lim->exec_path;
 	}
 	p->pid = -1;
 	p->fd = -1;
+	/* /proc/self/exe names the running file even after an upgrade has
+	 * replaced or deleted it on disk; the descriptor pins it. */
+	p->exe_fd = open(exe, O_PATH | O_CLOEXEC);
+	if (p->exe_fd == -1)
+		log_warn("parser cannot open %s", exe);
 	return p;
-}
-
-static int
-spawn(struct parser *p)
-{
-	int sv[2];
-	pid_t parent = getpid(), pid;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("parser socketpair");
-		return -1;
-	}
-	pid = fork();
-	if (pid == -1) {
-		log_warn("parser fork");
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		child_main(sv[1], &p->lim, parent);
-	}
-	close(sv[1]);
-	p->pid = pid;
-	p->fd = sv[0];
-	log_debug("parser child started pid=%ld", (long)pid);
-	return 0;
 }
 
 /* Kill (when asked), reap and log the child's end. */
@@ -500,6 +579,87 @@ recv_all(int fd, void *dst, size_t n, int64_t deadline)
 		d += r;
 		n -= (size_t)r;
 	}
+	return 0;
+}
+
+/* In the forked copy of the caller, which may have had threads: only
+ * async-signal-safe calls until the exec.  Nothing of the caller's memory
+ * survives the exec; the environment is empty. */
+static void __attribute__((noreturn))
+child_exec(int sock, int exe_fd, pid_t parent)
+{
+	static char *const argv[] = { "hanzepost", PARSER_CHILD_ARG, NULL };
+	static char *const envp[] = { NULL };
+	int exe, null;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(0);
+	/* Above CHILD_FD, so that the dup2 below cannot overwrite it; close
+	 * on exec, which execveat(AT_EMPTY_PATH) allows for an ELF file. */
+	if ((exe = fcntl(exe_fd, F_DUPFD_CLOEXEC, CHILD_FD + 1)) == -1)
+		_exit(127);
+	if (sock == CHILD_FD ? fcntl(sock, F_SETFD, 0) == -1 :
+	    dup2(sock, CHILD_FD) == -1)
+		_exit(127);
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(null, STDIN_FILENO);
+		(void)dup2(null, STDOUT_FILENO);
+	}
+	close_fds_above_child(exe);	/* null, sock, the daemon's descriptors */
+	fexecve(exe, argv, envp);
+	_exit(127);
+}
+
+/* Send the limits, wait for the child's ready answer. */
+static int
+handshake(struct parser *p)
+{
+	unsigned char f[START_LEN];
+	int64_t deadline = now_ms() + STARTUP_MS;
+
+	memcpy(f, MAGIC, MAGIC_LEN);
+	put_le32(f + MAGIC_LEN, p->lim.cpu_seconds);
+	put_le32(f + MAGIC_LEN + 4, kib(p->lim.memory_bytes));
+	put_le32(f + MAGIC_LEN + 8, kib(p->lim.stack_bytes));
+	if (send_all(p->fd, f, sizeof(f), deadline) == -1 ||
+	    recv_all(p->fd, f, MAGIC_LEN, deadline) == -1 ||
+	    memcmp(f, MAGIC, MAGIC_LEN) != 0)
+		return -1;
+	return 0;
+}
+
+/* Start a child; on failure (logged) no child is left behind. */
+static int
+spawn(struct parser *p)
+{
+	int sv[2];
+	pid_t parent = getpid(), pid;
+
+	if (p->exe_fd == -1) {
+		log_warnx("parser child cannot start: no program to run");
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("parser socketpair");
+		return -1;
+	}
+	pid = fork();
+	if (pid == -1) {
+		log_warn("parser fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(sv[1], p->exe_fd, parent);
+	close(sv[1]);
+	p->pid = pid;
+	p->fd = sv[0];
+	if (handshake(p) == -1) {
+		reap(p, true, "start");
+		return -1;
+	}
+	log_debug("parser child started pid=%ld", (long)pid);
 	return 0;
 }
 
@@ -633,5 +793,7 @@ parser_free(struct parser *p)
 		else
 			log_debug("parser child stopped");
 	}
+	if (p->exe_fd != -1)
+		close(p->exe_fd);
 	free(p);
 }

@@ -6,7 +6,10 @@ set -u
 bin=${1:-hanzepost}
 ours=$(mktemp) theirs=$(mktemp)
 trap 'rm -f "$ours" "$theirs"' EXIT
-nm --defined-only "$bin" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sort -u >"$ours"
+# Our globals come from our object files (the linked binary also holds
+# copy-relocated data of libraries, such as libinih's ini_* settings).
+objs=${2:-build/rel}
+nm --defined-only "$objs"/*.o | awk '$2 ~ /^[TDBRC]$/ {print $3}' | sort -u >"$ours"
 for lib in $(ldd "$bin" | awk '/=>/ {print $3}'); do
 	nm -D --defined-only "$lib" 2>/dev/null | awk '{print $NF}'
 done | sed 's/@.*//' | sort -u >"$theirs"

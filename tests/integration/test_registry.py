@@ -235,6 +235,20 @@ class Registry(unittest.TestCase):
         show = self.hp.run("registry", "show", "hanze handel b.v.").stdout
         self.assertIn("Active-in: PL, Gdańsk; exchange", show)
 
+    def test_16_run_polls_until_sigterm(self):
+        proc = subprocess.Popen([hp.BIN, "-c", self.hp.conf, "run"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1)
+            hp.submit(BOB, "toon", "toon Deventer Kunst\n")
+            reply = hp.wait_reply(BOB, timeout=30)   # poll_interval is 5 s
+            self.assertIn("Organisatie: Deventer Kunst", hp.body_text(reply))
+        finally:
+            proc.terminate()
+            _, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("stopping", err)
+
 
 if __name__ == "__main__":
     unittest.main()

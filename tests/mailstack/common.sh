@@ -13,7 +13,9 @@
 # pipe open and the CI job waits for ever.  Processes are stopped by their
 # recorded ids only, never by name.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 MS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+# shellcheck disable=SC2034
 MS_PASSWORD=secret
 
 ms_die() {
@@ -42,14 +44,13 @@ ms_rundir() {
 # Only LISTEN (state 0A) matters: our servers set SO_REUSEADDR, so sockets
 # left in TIME_WAIT by an earlier stack do not block them.
 ms_port_busy() {
-	local hex want f sl local rem st rest
+	local want f loc st
 	want=$(printf '%04X' "$1")
 	for f in /proc/net/tcp /proc/net/tcp6; do
 		[ -r "$f" ] || continue
-		while read -r sl local rem st rest; do
+		while read -r _ loc _ st _; do
 			[ "$st" = 0A ] || continue
-			hex=${local##*:}
-			[ "$hex" = "$want" ] && return 0
+			[ "${loc##*:}" = "$want" ] && return 0
 		done <"$f"
 	done
 	return 1
@@ -73,11 +74,11 @@ ms_check_ports() {
 # that session, so "session gone" means "the whole server is gone".  This
 # machine's PID 1 reaps orphans late: a zombie counts as gone.
 ms_session_pids() {
-	local f line rest st ppid pgrp sid pid
+	local f line rest st sid pid
 	for f in /proc/[0-9]*/stat; do
 		line=$(cat "$f" 2>/dev/null) || continue
 		rest=${line##*) }
-		read -r st ppid pgrp sid _ <<<"$rest" || true
+		read -r st _ _ sid _ <<<"$rest" || true
 		[ "$sid" = "$1" ] || continue
 		[ "$st" = Z ] && continue
 		pid=${f#/proc/}
@@ -87,11 +88,11 @@ ms_session_pids() {
 
 # ms_group_pids PGID: like ms_session_pids, for a process group.
 ms_group_pids() {
-	local f line rest st ppid pgrp pid
+	local f line rest st pgrp pid
 	for f in /proc/[0-9]*/stat; do
 		line=$(cat "$f" 2>/dev/null) || continue
 		rest=${line##*) }
-		read -r st ppid pgrp _ <<<"$rest" || true
+		read -r st _ pgrp _ <<<"$rest" || true
 		[ "$pgrp" = "$1" ] || continue
 		[ "$st" = Z ] && continue
 		pid=${f#/proc/}
@@ -107,6 +108,18 @@ ms_pid_alive() {
 	rest=${line##*) }
 	st=${rest%% *}
 	[ "$st" != Z ]
+}
+
+# ms_pid_is PID TEXT: true when PID is alive and its command line or its
+# working directory contains TEXT.  Guards every kill against a pid that
+# was reused since it was recorded (a leftover run directory after a reboot).
+ms_pid_is() {
+	local cmd cwd
+	ms_pid_alive "$1" || return 1
+	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	cwd=$(readlink "/proc/$1/cwd" 2>/dev/null) || cwd=
+	case "$cmd $cwd" in *"$2"*) return 0 ;; esac
+	return 1
 }
 
 # ms_read_pid FILE: print the pid stored in FILE (Postfix pads it with spaces).
@@ -156,7 +169,7 @@ ms_run() {
 # Close every descriptor above 2 in the current (sub)shell.
 ms_close_fds() {
 	local fd
-	for fd in /proc/$BASHPID/fd/*; do
+	for fd in /proc/"$BASHPID"/fd/*; do
 		fd=${fd##*/}
 		[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
 	done
@@ -171,7 +184,7 @@ ms_greeting() {
 	{ exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
 	if read -r -t 2 line <&"$fd" && [ "${line#"$2"}" != "$line" ]; then
 		ok=0
-		printf '%s\r\n' "$3" >&"$fd" 2>/dev/null || true
+		{ printf '%s\r\n' "$3" 1>&"$fd"; } 2>/dev/null || true
 		read -r -t 1 line <&"$fd" || true
 	fi
 	exec {fd}>&-
@@ -208,9 +221,13 @@ ms_postfix_stop() {
 	local pid sid
 	pid=$(ms_read_pid "$MS_PF_PID" 2>/dev/null) || pid=
 	sid=$(ms_read_pid "$RUN/pids/postfix.sid" 2>/dev/null) || sid=$pid
-	if [ -n "$pid" ] && ms_pid_alive "$pid"; then
+	# The master runs in its queue directory: that tells ours from a pid
+	# reused since.
+	if [ -n "$pid" ] && ms_pid_is "$pid" "$RUN/pf/queue"; then
 		ms_run "$RUN/pf/start.log" /usr/sbin/postfix -c "$MS_PF_ETC" stop ||
 			kill -TERM "$pid" 2>/dev/null || true
+	elif [ -n "$sid" ] && ! ms_pid_is "$sid" "$RUN/pf/queue"; then
+		sid= # recorded master gone; its session id means nothing now
 	fi
 	if [ -n "$sid" ]; then
 		ms_wait_gone session "$sid" 10 || return 1
@@ -223,8 +240,10 @@ ms_dovecot_stop() {
 	local pid sid
 	pid=$(ms_read_pid "$MS_DC_PID" 2>/dev/null) || pid=
 	sid=$(ms_read_pid "$RUN/pids/dovecot.sid" 2>/dev/null) || sid=$pid
-	if [ -n "$pid" ] && ms_pid_alive "$pid"; then
+	if [ -n "$pid" ] && ms_pid_is "$pid" "$MS_DC_CONF"; then
 		kill -TERM "$pid" 2>/dev/null || true
+	elif [ -n "$sid" ] && ! ms_pid_is "$sid" "$MS_DC_CONF"; then
+		sid=
 	fi
 	if [ -n "$sid" ]; then
 		ms_wait_gone session "$sid" 10 || return 1
@@ -238,9 +257,11 @@ ms_badtls_stop_all() {
 	for f in "$RUN"/pids/badtls-*.pgid; do
 		[ -f "$f" ] || continue
 		pg=$(ms_read_pid "$f") || { rm -f "$f"; continue; }
-		kill -TERM -- "-$pg" 2>/dev/null || true
-		ms_wait_gone group "$pg" 5 || rc=1
-		rm -f "$f"
+		if ms_pid_is "$pg" "$f"; then
+			kill -TERM -- "-$pg" 2>/dev/null || true
+			ms_wait_gone group "$pg" 5 || rc=1
+		fi
+		rm -f "$f" "${f%.pgid}.spid" "${f%.pgid}.ready"
 	done
 	return $rc
 }

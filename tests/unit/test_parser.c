@@ -5,8 +5,11 @@
  * test process.  The CPU and wall-clock limits are exercised with a
  * legitimately expensive input (libetpan needs seconds for 20,000 nested
  * multiparts), not with test hooks.  What the child inherits (file
- * descriptors, rlimits, seccomp) is read from /proc/<pid>/, the pid from
- * the parser's own log line.
+ * descriptors, rlimits, seccomp, environment, memory) is read from
+ * /proc/<pid>/, the pid from the parser's own log line.
+ *
+ * The child execs /proc/self/exe, which here is this test binary: main()
+ * dispatches PARSER_CHILD_ARG to parser_child_main() as the daemon does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +26,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -454,8 +458,168 @@ test_memory_limit(void **state)
 #endif
 }
 
+/* Does the readable memory of pid (mappings up to 64 MiB; the sanitizer's
+ * shadow is far bigger) contain needle?  -1: not allowed to look. */
+static int
+memory_contains(long pid, const char *needle)
+{
+	char path[64], line[4096], perms[8];
+	unsigned long lo, hi;
+	FILE *maps;
+	int mem, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
+	maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%ld/mem", pid);
+	mem = open(path, O_RDONLY);
+	if (maps == NULL || mem == -1) {
+		if (maps != NULL)
+			fclose(maps);
+		if (mem != -1)
+			close(mem);
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), maps) != NULL) {
+		char *b;
+		ssize_t n;
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
+		    perms[0] != 'r' || hi - lo > (64UL << 20) ||
+		    strstr(line, "[vvar") != NULL || strstr(line, "[vsyscall]") != NULL)
+			continue;
+		b = xmalloc(hi - lo);
+		n = pread(mem, b, hi - lo, (off_t)lo);
+		found = n > 0 && memmem(b, (size_t)n, needle, strlen(needle)) != NULL;
+		free(b);
+	}
+	fclose(maps);
+	close(mem);
+	return found;
+}
+
+static void
+assert_link_equal(const char *a, const char *b)
+{
+	char la[4096], lb[4096];
+	ssize_t na = readlink(a, la, sizeof(la) - 1);
+	ssize_t nb = readlink(b, lb, sizeof(lb) - 1);
+
+	assert_true(na > 0 && nb > 0);
+	la[na] = lb[nb] = '\0';
+	assert_string_equal(la, lb);
+}
+
+/* The child is a fresh image of the program, not a copy of the caller:
+ * nothing the daemon holds (passwords, configuration, environment) is in
+ * it for code that takes it over to copy into a parsed field. */
+static void
+test_child_holds_no_secret(void **state)
+{
+	struct parser *p;
+	char path[64], buf[256], *log, *secret;
+	long pid;
+	int fd, self;
+	ssize_t n;
+
+	(void)state;
+	/* Made at run time: not in the program file the child maps. */
+	secret = xasprintf("imap-password-%ld-%lx", (long)getpid(),
+	    (unsigned long)time(NULL) * 2654435761UL);
+	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", "/run/credentials/hp", 1), 0);
+	assert_int_equal(setenv("HP_TEST_SECRET", secret, 1), 0);
+	capture_begin();
+	p = parser_new(NULL);
+	parse_normal(p);
+	log = capture_end();
+	pid = last_child_pid(log);
+	snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_int_equal(n, 0);		/* an empty environment */
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_int_equal(n, sizeof("hanzepost\0" PARSER_CHILD_ARG));
+	assert_memory_equal(buf, "hanzepost\0" PARSER_CHILD_ARG, (size_t)n);
+	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+	assert_link_equal(path, "/proc/self/exe");
+	check_proc(pid);
+	/* Our own memory is the positive control of the search. */
+	self = memory_contains((long)getpid(), secret);
+	if (self != -1) {
+		assert_int_equal(self, 1);
+		assert_int_equal(memory_contains(pid, secret), 0);
+	}
+	parse_normal(p);	/* still serving after being looked at */
+	parser_free(p);
+	unsetenv("HP_TEST_SECRET");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	free(secret);
+	free(log);
+}
+
+/* A child that cannot be started is the machine's problem, not the
+ * message's: PARSER_FAILED (retry later), never PARSER_UNREADABLE. */
+static void
+test_exec_failure(void **state)
+{
+	struct parser_limits missing = { .exec_path = "/nonexistent/hanzepost" };
+	struct parser_limits other = { .exec_path = "/bin/true" };
+	struct parser *p;
+	struct msg *m = NULL;
+	char err[128], *log;
+
+	(void)state;
+	capture_begin();
+	p = parser_new(&missing);
+	assert_int_equal(parser_parse(p, normal_msg, sizeof(normal_msg) - 1,
+	    &m, err, sizeof(err)), PARSER_FAILED);
+	assert_string_equal(err, "cannot start the parser child");
+	parser_free(p);
+	/* A program that does not speak the protocol: no ready answer. */
+	p = parser_new(&other);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(parser_parse(p, normal_msg,
+		    sizeof(normal_msg) - 1, &m, err, sizeof(err)), PARSER_FAILED);
+		assert_null(m);
+	}
+	parser_free(p);
+	log = capture_end();
+	assert_int_equal(count(log, "parser cannot open /nonexistent/hanzepost"), 1);
+	assert_int_equal(count(log, "reason=start"), 2);
+	assert_int_equal(count(log, "parser child started"), 0);
+	free(log);
+}
+
+/* Typed by hand, the internal option refuses to run (no socketpair on 3). */
+static void
+test_child_flag_by_hand(void **state)
+{
+	pid_t pid;
+	int st = 0;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDERR_FILENO);
+		close(3);
+		execl("/proc/self/exe", "hanzepost", PARSER_CHILD_ARG, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 64);	/* EX_USAGE */
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_child_per_batch),
@@ -466,7 +630,14 @@ main(void)
 		cmocka_unit_test(test_cpu_limit),
 		cmocka_unit_test(test_wall_clock_timeout),
 		cmocka_unit_test(test_memory_limit),
+		cmocka_unit_test(test_child_holds_no_secret),
+		cmocka_unit_test(test_exec_failure),
+		cmocka_unit_test(test_child_flag_by_hand),
 	};
+
+	/* The parser child: this binary, exec'd by parser.c. */
+	if (argc == 2 && strcmp(argv[1], PARSER_CHILD_ARG) == 0)
+		return parser_child_main();
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
