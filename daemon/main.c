@@ -3,6 +3,7 @@
  * exit().  Everything else is in cli.c.
  */
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,8 @@ main(int argc, char **argv)
 	opts.config_path = config_default_path();
 	opts.verbose = 0;
 	setlocale(LC_CTYPE, "C.UTF-8");
+	/* A peer that resets its socket must give an error, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);

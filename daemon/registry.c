@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "entry.h"
 #include "log.h"
 #include "util.h"
@@ -95,15 +96,30 @@ check_new_org(const struct form *f, struct problems *errs)
 		    "A new organisation needs a sector (economy, education, culture, civil-society or government).");
 }
 
+/* The sender as the first contact of a new organisation, but only in a
+ * shape the form reader accepts back (the reply shows it as a form). */
 static void
 add_sender_as_contact(struct org *o, const struct msg *m)
 {
-	if (o->n_contacts > 0 || m->from_addr == NULL)
+	char *name = NULL, *email = NULL, *text;
+
+	if (o->n_contacts > 0 || m->from_addr == NULL || !addr_valid(m->from_addr))
 		return;
 	o->contacts = xcalloc(1, sizeof(struct contact));
-	o->contacts[0].name = xstrdup(m->from_name);
 	o->contacts[0].email = xstrdup(m->from_addr);
 	o->n_contacts = 1;
+	if (m->from_name == NULL || strlen(m->from_name) > 200)
+		return;
+	o->contacts[0].name = xstrdup(m->from_name);
+	text = entry_contact_text(&o->contacts[0]);
+	if (addr_parse_mailbox(text, &name, &email) == -1 ||
+	    !hp_streq_null(name, m->from_name)) {
+		free(o->contacts[0].name);
+		o->contacts[0].name = NULL;
+	}
+	free(text);
+	free(name);
+	free(email);
 }
 
 static int

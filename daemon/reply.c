@@ -105,6 +105,29 @@ fail:
 	return rc;
 }
 
+/* "Re: Aw: x" -> "x", so our "Re: " does not pile up on long threads. */
+static const char *
+strip_reply_prefixes(const char *s)
+{
+	static const char *const prefixes[] = { "re:", "aw:", "antw:", "fw:",
+	    "fwd:", "doorst:" };
+	bool again = true;
+
+	while (again) {
+		again = false;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		for (size_t i = 0; i < HP_NELEM(prefixes); i++) {
+			size_t len = strlen(prefixes[i]);
+			if (strncasecmp(s, prefixes[i], len) == 0) {
+				s += len;
+				again = true;
+			}
+		}
+	}
+	return s;
+}
+
 /* A subject from outside, made safe to quote in ours: controls become
  * spaces and the length is capped on a UTF-8 boundary. */
 static char *
@@ -115,6 +138,7 @@ clean_subject(const char *s)
 
 	if (s == NULL)
 		return xstrdup("");
+	s = strip_reply_prefixes(s);
 	while (s[n] && n < max)
 		n += hp_utf8_seqlen((const unsigned char *)s + n);
 	out = xstrndup(s, n);

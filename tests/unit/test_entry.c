@@ -901,6 +901,27 @@ test_round_trip_website_limit(void **state)
 	free(body);
 }
 
+/* A network named "-" would be stored and then read back as "clear":
+ * the reader refuses it. */
+static void
+test_network_dash(void **state)
+{
+	static const char *const bodies[] = {
+		"Organisation: X\nNetworks: Hanze, -\n",
+		"Organisation: X\nNetworks: ,-\n",
+		"Organisation: X\nNetworks: - , Hanze\n",
+	};
+
+	for (size_t i = 0; i < HP_NELEM(bodies); i++) {
+		struct form *f = form_read(NULL, bodies[i], strlen(bodies[i]),
+		    LANG_EN, db);
+		if (f->errors.n != 1 || f->errors.v[0].line != 2)
+			fail_msg("no error for %s", bodies[i]);
+		assert_non_null(strstr(f->errors.v[0].text[LANG_EN], "\"-\""));
+		form_free(f);
+	}
+}
+
 /* A form as a partner writes it, merged, rendered, read back. */
 static void
 test_round_trip_from_form(void **state)
@@ -1031,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_round_trip_contacts),
 		cmocka_unit_test(test_round_trip_long),
 		cmocka_unit_test(test_round_trip_website_limit),
+		cmocka_unit_test(test_network_dash),
 		cmocka_unit_test(test_round_trip_from_form),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_absent),
