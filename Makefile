@@ -13,7 +13,7 @@ SYSCONFDIR ?= /etc
 VERSION   := 0.1.0
 
 CC        ?= cc
-PKGS      := libetpan libcurl libical sqlite3 inih libcmark gnutls libxml-2.0 jansson
+PKGS      := libetpan libcurl libical sqlite3 inih libcmark gnutls libxml-2.0 jansson libpsl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libetpan's .pc leaks Debian's -specs=no-pie-link.specs (notes/libraries.md #4):
 # it would make the binary non-PIE and fails where libdpkg-perl is missing.

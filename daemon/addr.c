@@ -53,10 +53,10 @@ local_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Host name: LDH labels, at least two, the last not all digits (so a
- * dotted IPv4 address, which we never want to mail directly, fails). */
-static bool
-domain_valid(const char *s, size_t len)
+/* The last label must not be all digits so that a dotted IPv4 address,
+ * which we never want to mail directly, fails. */
+bool
+addr_domain_valid(const char *s, size_t len)
 {
 	size_t start = 0, labels = 0;
 	bool digits_only = true;
@@ -98,7 +98,7 @@ addr_valid(const char *s)
 	if (at == NULL || strchr(at + 1, '@') != NULL)
 		return false;
 	return local_valid(s, (size_t)(at - s)) &&
-	    domain_valid(at + 1, len - (size_t)(at - s) - 1);
+	    addr_domain_valid(at + 1, len - (size_t)(at - s) - 1);
 }
 
 /* The address proper: validated copy with the domain lower-cased. */

@@ -12,9 +12,16 @@
 #define HP_ADDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* True when s is a plain addr-spec we are willing to send to. */
 bool addr_valid(const char *s);
+
+/* True when s[0, len) is a host name as the domain of an address must
+ * be: LDH labels of 1..63 bytes, no hyphen at either end of a label, at
+ * least two labels, the last not all digits, at most 253 bytes.  ASCII
+ * letters of either case. */
+bool addr_domain_valid(const char *s, size_t len);
 
 /* Parse "Name <local@domain>", "<local@domain>" or "local@domain"
  * (surrounding white space ignored, the name may be "quoted").  On success

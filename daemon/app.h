@@ -8,6 +8,8 @@
 
 #include <time.h>
 
+#include <libpsl.h>
+
 #include "config.h"
 #include "country.h"
 #include "store.h"
@@ -18,6 +20,7 @@ struct app {
 	struct store *store;
 	struct country_db *countries;
 	struct templates *templates;
+	psl_ctx_t *psl;		/* public suffix list, loaded on first use */
 	int verbose;
 };
 

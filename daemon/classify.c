@@ -25,23 +25,41 @@ is_dsn(const struct msg *m, const char *to, const struct classify_rules *r)
 	    strcasecmp(m->report_type, "delivery-status") == 0;
 }
 
-/* "office+bounce-xyz@example.org" matches base "office+bounce@example.org". */
+/*
+ * True when to is base or, with a suffix, its VERP form: base
+ * "office+bounce@example.org" matches "office+bounce-xyz@example.org".
+ */
 static bool
-to_bounce_address(const struct msg *m, const char *to, const struct classify_rules *r)
+to_base_address(const char *to, const char *base, bool suffix_required)
 {
 	const char *at_base, *at_to;
 	size_t local_len;
 
-	if (to == NULL || r->bounce_address == NULL)
+	if (to == NULL || base == NULL)
 		return false;
-	at_base = strrchr(r->bounce_address, '@');
+	at_base = strrchr(base, '@');
 	at_to = strrchr(to, '@');
 	if (at_base == NULL || at_to == NULL || strcasecmp(at_base, at_to) != 0)
 		return false;
-	local_len = (size_t)(at_base - r->bounce_address);
-	if (strncasecmp(to, r->bounce_address, local_len) != 0)
+	local_len = (size_t)(at_base - base);
+	if (strncasecmp(to, base, local_len) != 0)
 		return false;
-	return to[local_len] == '@' || to[local_len] == '-';
+	if (to[local_len] == '-')
+		return to + local_len + 1 < at_to;
+	return !suffix_required && to[local_len] == '@';
+}
+
+static bool
+to_bounce_address(const struct msg *m, const char *to, const struct classify_rules *r)
+{
+	return to_base_address(to, r->bounce_address, false);
+}
+
+static bool
+to_unsubscribe_address(const struct msg *m, const char *to,
+    const struct classify_rules *r)
+{
+	return to_base_address(to, r->unsubscribe_address, true);
 }
 
 /* The METHOD property of the calendar text: a line of its own (a folded
@@ -137,6 +155,7 @@ static const struct rule rules_in_order[] = {
 	{ CLASS_BOUNCE, "delivery-status report", is_dsn },
 	{ CLASS_BOUNCE, "sent to the bounce address", to_bounce_address },
 	{ CLASS_CALENDAR_REPLY, "calendar reply", is_calendar_reply },
+	{ CLASS_UNSUBSCRIBE, "sent to an unsubscribe address", to_unsubscribe_address },
 	{ CLASS_AUTOMATED, "Auto-Submitted", is_auto_submitted },
 	{ CLASS_AUTOMATED, "Precedence bulk/junk/list", is_bulk },
 	{ CLASS_AUTOMATED, "List-Id", is_list },
@@ -167,6 +186,8 @@ classify_name(enum msg_class c)
 		return "bounce";
 	case CLASS_CALENDAR_REPLY:
 		return "calendar-reply";
+	case CLASS_UNSUBSCRIBE:
+		return "unsubscribe";
 	case CLASS_AUTOMATED:
 		return "automated";
 	case CLASS_REQUEST:

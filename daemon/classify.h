@@ -15,6 +15,7 @@
 enum msg_class {
 	CLASS_BOUNCE,		/* DSN or mail to the VERP bounce address */
 	CLASS_CALENDAR_REPLY,	/* text/calendar METHOD:REPLY */
+	CLASS_UNSUBSCRIBE,	/* to a per-recipient unsubscribe address */
 	CLASS_AUTOMATED,	/* auto-reply, bulk, list, loop: never answered */
 	CLASS_REQUEST,		/* a person's mail: commands and forms */
 };
@@ -27,6 +28,9 @@ struct classify_rules {
 	/* VERP base such as "office+bounce@example.org": mail addressed to
 	 * its local part (plus any suffix) is a bounce.  May be NULL. */
 	const char *bounce_address;
+	/* Base such as "office+unsubscribe@example.org": mail to its local
+	 * part plus "-TOKEN" leaves the lists (RFC 2369 mailto).  May be NULL. */
+	const char *unsubscribe_address;
 };
 
 /* Classify m; *why (borrowed, static) says which rule matched, for the

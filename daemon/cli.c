@@ -50,8 +50,30 @@ app_close(struct app *app)
 	store_close(app->store);
 	country_db_free(app->countries);
 	templates_free(app->templates);
+	if (app->psl)
+		psl_free(app->psl);
 	config_free(app->cfg);
 	memset(app, 0, sizeof(*app));
+}
+
+int
+cli_open_store(const struct cli_opts *o, struct config **cfg,
+    struct store **st)
+{
+	char err[512];
+
+	*cfg = NULL;
+	*st = NULL;
+	if (load_config(o, cfg) == -1)
+		return EX_CONFIG;
+	if (store_open((*cfg)->database.path, st, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hanzepost: database %s: %s\n",
+		    (*cfg)->database.path, err);
+		config_free(*cfg);
+		*cfg = NULL;
+		return EX_CANTCREAT;
+	}
+	return 0;
 }
 
 /* Load config, open the database, the country names and the templates.
@@ -60,16 +82,12 @@ static int
 app_open(const struct cli_opts *o, struct app *app)
 {
 	char err[512];
+	int rc;
 
 	memset(app, 0, sizeof(*app));
 	app->verbose = o->verbose;
-	if (load_config(o, &app->cfg) == -1)
-		return EX_CONFIG;
-	if (store_open(app->cfg->database.path, &app->store, err, sizeof(err)) == -1) {
-		fprintf(stderr, "hanzepost: database %s: %s\n", app->cfg->database.path, err);
-		app_close(app);
-		return EX_CANTCREAT;
-	}
+	if ((rc = cli_open_store(o, &app->cfg, &app->store)) != 0)
+		return rc;
 	if (country_db_load(NULL, NULL, &app->countries, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hanzepost: country names: %s\n", err);
 		app_close(app);

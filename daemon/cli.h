@@ -6,6 +6,9 @@
 #ifndef HP_CLI_H
 #define HP_CLI_H
 
+struct config;
+struct store;
+
 struct cli_opts {
 	const char *config_path;	/* -c FILE, or the default */
 	int verbose;
@@ -17,5 +20,24 @@ int cli_send(const struct cli_opts *o, int argc, char **argv);
 int cli_registry(const struct cli_opts *o, int argc, char **argv);
 int cli_check_config(const struct cli_opts *o, int argc, char **argv);
 int cli_template(const struct cli_opts *o, int argc, char **argv);
+
+/* cli_admin.c: the office's own management, no confirmation mail.
+ * `office add EMAIL | remove EMAIL | list`: office addresses kept in the
+ * database, besides [office] admins of the config. */
+int cli_office(const struct cli_opts *o, int argc, char **argv);
+/* `ambassadors add EMAIL SECTOR | remove EMAIL SECTOR | list`; SECTOR in
+ * English or Dutch, stored by its English name. */
+int cli_ambassadors(const struct cli_opts *o, int argc, char **argv);
+/* `subscribers list [--json] | export [EMAIL] | add EMAIL [--name NAME]
+ * [--lang nl|en] [--list newsletter|events] | remove EMAIL` (remove
+ * erases the subscriber's data, consent record included). */
+int cli_subscribers(const struct cli_opts *o, int argc, char **argv);
+
+/* For the subcommands in cli*.c: load the configuration and open its
+ * database, printing what goes wrong to stderr.  Returns 0 with *cfg
+ * and *st set (the caller frees them with store_close and config_free),
+ * or EX_CONFIG / EX_CANTCREAT with both NULL. */
+int cli_open_store(const struct cli_opts *o, struct config **cfg,
+    struct store **st);
 
 #endif

@@ -20,26 +20,6 @@
 #include "tpl.h"
 #include "util.h"
 
-static int
-open_store(const struct cli_opts *o, struct config **cfg, struct store **st)
-{
-	char **errs = NULL, err[512];
-	size_t n = 0;
-
-	if (config_load(o->config_path, cfg, &errs, &n) == -1) {
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s\n", errs[i]);
-		config_errors_free(errs, n);
-		return EX_CONFIG;
-	}
-	if (store_open((*cfg)->database.path, st, err, sizeof(err)) == -1) {
-		fprintf(stderr, "hanzepost: database %s: %s\n", (*cfg)->database.path, err);
-		config_free(*cfg);
-		return EX_CANTCREAT;
-	}
-	return 0;
-}
-
 static void
 print_table(struct org **orgs, size_t n)
 {
@@ -203,7 +183,7 @@ cli_registry(const struct cli_opts *o, int argc, char **argv)
 		fprintf(stderr, "usage: hanzepost registry list | show NAME | export --format json|csv\n");
 		return EX_USAGE;
 	}
-	if ((rc = open_store(o, &cfg, &st)) != 0)
+	if ((rc = cli_open_store(o, &cfg, &st)) != 0)
 		return rc;
 	if (strcmp(argv[1], "show") == 0)
 		rc = registry_show_one(st, argv[2]);
@@ -231,7 +211,7 @@ partial_from_dir(const char *name, void *arg)
 	if (dir == NULL || strchr(name, '/') || name[0] == '.')
 		return NULL;
 	path = xasprintf("%s/%s.mustache", dir, name);
-	if (templates_read_file(path, 1024 * 1024, &text, NULL) == -1)
+	if (hp_read_file(path, 1024 * 1024, &text, NULL) == -1)
 		text = NULL;
 	free(path);
 	return text;
@@ -254,7 +234,7 @@ cli_template(const struct cli_opts *o, int argc, char **argv)
 		fprintf(stderr, "usage: hanzepost template render FILE DATA.json [--partials DIR]\n");
 		return EX_USAGE;
 	}
-	if (templates_read_file(argv[2], 4 * 1024 * 1024, &text, &len) == -1) {
+	if (hp_read_file(argv[2], 4 * 1024 * 1024, &text, &len) == -1) {
 		fprintf(stderr, "hanzepost: %s: %s\n", argv[2], strerror(errno));
 		return EX_NOINPUT;
 	}

@@ -23,7 +23,6 @@
  */
 #include "compose.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,20 +47,6 @@ static const char *const reserved_headers[] = {
 	"Content-Transfer-Encoding", "Auto-Submitted", "Content-Language",
 	"Return-Path", "Received",
 };
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 
 /* The encoder itself is mimeenc_header_word (mimeenc.c). */
 char *
@@ -116,22 +101,22 @@ mailbox_render(const char *name, const char *addr, const char *what,
 
 	*out = NULL;
 	if (addr == NULL || !addr_valid(addr))
-		return fail(err, errlen, "%s address is invalid", what);
+		return hp_errf(err, errlen, "%s address is invalid", what);
 	if (name == NULL || name[strspn(name, " \t")] == '\0') {
 		*out = xstrdup(addr);
 		return 0;
 	}
 	if (strlen(name) > COMPOSE_MAX_NAME)
-		return fail(err, errlen, "%s display name is too long", what);
+		return hp_errf(err, errlen, "%s display name is too long", what);
 	if (!mimeenc_text_ok(name, strlen(name), false))
-		return fail(err, errlen,
+		return hp_errf(err, errlen,
 		    "%s display name contains a line break or is not UTF-8", what);
 	buf_init(&b, 4 * COMPOSE_MAX_NAME * 3 + 512);
 	bad = mimeenc_phrase(name, &b);
 	bad |= buf_printf(&b, " <%s>", addr);
 	if (bad) {
 		buf_free(&b);
-		return fail(err, errlen, "%s header is too long", what);
+		return hp_errf(err, errlen, "%s header is too long", what);
 	}
 	*out = buf_release(&b, NULL);
 	return 0;
@@ -268,15 +253,15 @@ body_build(const char *text, struct buf *out, bool *seven, char *err, size_t err
 
 	buf_init(&norm, COMPOSE_MAX_BODY);
 	if (len > COMPOSE_MAX_BODY / 2) {
-		fail(err, errlen, "body is too long");
+		hp_errf(err, errlen, "body is too long");
 		goto fail;
 	}
 	if (!mimeenc_text_ok(text ? text : "", len, true)) {
-		fail(err, errlen, "body is not valid UTF-8");
+		hp_errf(err, errlen, "body is not valid UTF-8");
 		goto fail;
 	}
 	if (mimeenc_crlf(text ? text : "", &norm) == -1) {
-		fail(err, errlen, "body is too long");
+		hp_errf(err, errlen, "body is too long");
 		goto fail;
 	}
 	*seven = mimeenc_is_7bit(&norm);
@@ -285,7 +270,7 @@ body_build(const char *text, struct buf *out, bool *seven, char *err, size_t err
 	else
 		rc = mimeenc_qp(norm.data, norm.len, out);
 	if (rc == -1)
-		fail(err, errlen, "body is too long");
+		hp_errf(err, errlen, "body is too long");
 fail:
 	buf_free(&norm);
 	return rc;
@@ -316,12 +301,12 @@ extras_check(const struct compose_text *ct, char *err, size_t errlen)
 		const char *name = ct->extra_headers[2 * i];
 		const char *value = ct->extra_headers[2 * i + 1];
 		if (name == NULL || !ascii_ok(name, HDR_NAME_MAX, true))
-			return fail(err, errlen, "extra header %zu has an invalid name", i);
+			return hp_errf(err, errlen, "extra header %zu has an invalid name", i);
 		for (size_t k = 0; k < HP_NELEM(reserved_headers); k++)
 			if (strcasecmp(name, reserved_headers[k]) == 0)
-				return fail(err, errlen, "extra header %s is set by compose", name);
+				return hp_errf(err, errlen, "extra header %s is set by compose", name);
 		if (value == NULL || !ascii_ok(value, HDR_VALUE_MAX, false))
-			return fail(err, errlen, "extra header %s: value is empty, too long "
+			return hp_errf(err, errlen, "extra header %s: value is empty, too long "
 			    "or not printable ASCII", name);
 	}
 	return 0;
@@ -335,18 +320,18 @@ args_check(const struct compose_text *ct, char *err, size_t errlen)
 
 	if (ct->message_id == NULL || !msgid_ok(ct->message_id, strlen(ct->message_id)) ||
 	    strchr(ct->message_id, '@') == NULL)
-		return fail(err, errlen, "message id is invalid");
+		return hp_errf(err, errlen, "message id is invalid");
 	if (ct->in_reply_to != NULL &&
 	    !msgid_ok(ct->in_reply_to, strlen(ct->in_reply_to)))
-		return fail(err, errlen, "In-Reply-To is not a valid message id");
+		return hp_errf(err, errlen, "In-Reply-To is not a valid message id");
 	if (ct->subject != NULL && strlen(ct->subject) > COMPOSE_MAX_SUBJECT)
-		return fail(err, errlen, "subject is too long");
+		return hp_errf(err, errlen, "subject is too long");
 	if (ct->auto_submitted != NULL && !ascii_ok(ct->auto_submitted, 64, false))
-		return fail(err, errlen, "Auto-Submitted value is invalid");
+		return hp_errf(err, errlen, "Auto-Submitted value is invalid");
 	if (lang != NULL && (lang[0] == '\0' || strlen(lang) > 35 ||
 	    strspn(lang, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789-") != strlen(lang)))
-		return fail(err, errlen, "Content-Language value is invalid");
+		return hp_errf(err, errlen, "Content-Language value is invalid");
 	return extras_check(ct, err, errlen);
 }
 
@@ -381,7 +366,7 @@ fields_add_mailboxes(struct mailimf_fields *f, const struct compose_text *ct,
 	    mailbox_render(ct->to_name, ct->to_addr, "To", &to, err, errlen) == -1)
 		goto fail;
 	if (field_add(f, "From", from) == -1 || field_add(f, "To", to) == -1) {
-		fail(err, errlen, "out of memory");
+		hp_errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	rc = 0;
@@ -402,9 +387,9 @@ fields_add_core(struct mailimf_fields *f, const struct compose_text *ct,
 	char *msgid = NULL, *subject = NULL;
 
 	if ((subject = compose_encode_header_word(ct->subject ? ct->subject : "")) == NULL)
-		return fail(err, errlen, "subject contains a line break or is not UTF-8");
+		return hp_errf(err, errlen, "subject contains a line break or is not UTF-8");
 	if ((date = date_new(ct->date, ct->tz_offset_minutes)) == NULL) {
-		fail(err, errlen, "date or time zone offset out of range");
+		hp_errf(err, errlen, "date or time zone offset out of range");
 		goto fail;
 	}
 	msgid = xstrdup(ct->message_id);
@@ -419,7 +404,7 @@ fields_add_core(struct mailimf_fields *f, const struct compose_text *ct,
 		goto oom;
 	return 0;
 oom:
-	fail(err, errlen, "out of memory");
+	hp_errf(err, errlen, "out of memory");
 fail:
 	if (date != NULL)
 		mailimf_date_time_free(date);
@@ -436,7 +421,7 @@ fields_build(const struct compose_text *ct, char *err, size_t errlen)
 	struct mailimf_fields *f = mailimf_fields_new_empty();
 
 	if (f == NULL) {
-		fail(err, errlen, "out of memory");
+		hp_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (fields_add_mailboxes(f, ct, err, errlen) == -1 ||
@@ -452,7 +437,7 @@ fields_build(const struct compose_text *ct, char *err, size_t errlen)
 			goto oom;
 	return f;
 oom:
-	fail(err, errlen, "out of memory");
+	hp_errf(err, errlen, "out of memory");
 fail:
 	mailimf_fields_free(f);
 	return NULL;
@@ -515,18 +500,18 @@ message_write(struct mailimf_fields *fields, const struct buf *body, bool seven,
 
 	if ((msg = mailmime_new_message_data(NULL)) == NULL) {
 		mailimf_fields_free(fields);
-		return fail(err, errlen, "out of memory");
+		return hp_errf(err, errlen, "out of memory");
 	}
 	mailmime_set_imf_fields(msg, fields);
 	if ((part = part_new(body, seven)) == NULL ||
 	    mailmime_smart_add_part(msg, part) != MAILIMF_NO_ERROR ||
 	    (part = NULL, mem = mmap_string_new("")) == NULL) {
-		fail(err, errlen, "out of memory");
+		hp_errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (mailmime_write_mem(mem, &col, msg) != MAILIMF_NO_ERROR ||
 	    !lines_ok(mem->str, mem->len)) {
-		fail(err, errlen, "could not write the message");
+		hp_errf(err, errlen, "could not write the message");
 		goto fail;
 	}
 	*out = xmalloc(mem->len + 1);

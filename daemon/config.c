@@ -567,7 +567,6 @@ static int
 read_file(struct load *ld, const char *path)
 {
 	struct stat st;
-	size_t len = 0;
 	ssize_t n;
 	int fd;
 
@@ -580,25 +579,22 @@ read_file(struct load *ld, const char *path)
 		close(fd);
 		return -1;
 	}
+	/* One byte more than allowed shows a file that is too large. */
 	ld->text = xmalloc(CONFIG_MAX_FILE + 2);
-	while (len <= CONFIG_MAX_FILE &&
-	    (n = read(fd, ld->text + len, CONFIG_MAX_FILE + 1 - len)) != 0) {
-		if (n == -1 && errno != EINTR) {
-			load_error(ld, 0, NULL, NULL, "cannot read: %s",
-			    strerror(errno));
-			close(fd);
-			return -1;
-		}
-		len += n > 0 ? (size_t)n : 0;
-	}
+	n = hp_read_full(fd, ld->text, CONFIG_MAX_FILE + 1);
+	if (n == -1)
+		load_error(ld, 0, NULL, NULL, "cannot read: %s",
+		    strerror(errno));
 	close(fd);
-	if (len > CONFIG_MAX_FILE) {
+	if (n == -1)
+		return -1;
+	if (n > CONFIG_MAX_FILE) {
 		load_error(ld, 0, NULL, NULL, "larger than %d bytes",
 		    CONFIG_MAX_FILE);
 		return -1;
 	}
-	ld->text[len] = '\0';
-	ld->len = len;
+	ld->text[n] = '\0';
+	ld->len = (size_t)n;
 	return 0;
 }
 

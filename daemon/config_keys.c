@@ -15,7 +15,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,23 +170,23 @@ static const struct scheme schemes[] = {
 	{ "smtp", false, false, 587 },
 };
 
-static int __attribute__((format(printf, 3, 4)))
-fail(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Locale-independent, unlike isalnum(). */
 static bool
 is_alnum(unsigned char ch)
 {
 	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
 	    (ch >= 'A' && ch <= 'Z');
+}
+
+/* Printable ASCII without spaces and without the bytes in specials. */
+static bool
+plain_ascii(const char *v, const char *specials)
+{
+	for (const char *p = v; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr(specials, *p) != NULL)
+			return false;
+	return true;
 }
 
 static int
@@ -289,26 +288,26 @@ parse_authority(const char *a, const char *end, struct config_url *u,
 	if (*a == '[') {
 		hend = memchr(a, ']', (size_t)(end - a));
 		if (hend == NULL || (size_t)(hend - a - 1) >= sizeof(v6))
-			return fail(why, size, "bad IPv6 address in the URL");
+			return hp_errf(why, size, "bad IPv6 address in the URL");
 		memcpy(v6, a + 1, (size_t)(hend - a - 1));
 		v6[hend - a - 1] = '\0';
 		if (inet_pton(AF_INET6, v6, &a6) != 1)
-			return fail(why, size, "'%s' is not an IPv6 address", v6);
+			return hp_errf(why, size, "'%s' is not an IPv6 address", v6);
 		p = hend + 1;
 	} else {
 		hend = memchr(a, ':', (size_t)(end - a));
 		p = hend != NULL ? hend : end;
 		if (!host_valid(a, (size_t)(p - a), false))
-			return fail(why, size, "'%.*s' is not a host name",
+			return hp_errf(why, size, "'%.*s' is not a host name",
 			    (int)(p - a > 80 ? 80 : p - a), a);
 	}
 	if (p < end) {
 		if (*p != ':' || p + 1 == end || p + 6 < end ||
 		    strspn(p + 1, "0123456789") != (size_t)(end - p - 1))
-			return fail(why, size, "bad port: expected :1..65535");
+			return hp_errf(why, size, "bad port: expected :1..65535");
 		port = strtoul(p + 1, &e, 10);
 		if (port == 0 || port > 65535)
-			return fail(why, size, "bad port: expected :1..65535");
+			return hp_errf(why, size, "bad port: expected :1..65535");
 	}
 	u->host = *a == '[' ? xstrdup(v6) : xstrndup(a, (size_t)(p - a));
 	hp_lower(u->host);
@@ -325,7 +324,7 @@ parse_path(const char *p, bool imap, struct config_url *u, char *why,
 		p++;
 	if (!imap) {
 		if (*p != '\0')
-			return fail(why, size, "an SMTP URL has no path");
+			return hp_errf(why, size, "an SMTP URL has no path");
 		return 0;
 	}
 	if (*p == '\0') {
@@ -333,10 +332,10 @@ parse_path(const char *p, bool imap, struct config_url *u, char *why,
 		return 0;
 	}
 	if (strpbrk(p, "?#;") != NULL)
-		return fail(why, size, "IMAP URL parameters (;, ?, #) are not "
+		return hp_errf(why, size, "IMAP URL parameters (;, ?, #) are not "
 		    "supported; write only the mailbox name");
 	if (strlen(p) > MAX_FOLDER || (u->path = pct_decode(p)) == NULL)
-		return fail(why, size, "bad mailbox name in the URL (bad %%XX "
+		return hp_errf(why, size, "bad mailbox name in the URL (bad %%XX "
 		    "escape, control character or too long)");
 	return 0;
 }
@@ -350,7 +349,7 @@ url_parse(const char *text, bool imap, struct config_url *u, char *why,
 	struct config_url r = { 0 };
 
 	if (sep == NULL || strlen(text) > MAX_URL)
-		return fail(why, size, "'%.80s' is not a URL like %s", text,
+		return hp_errf(why, size, "'%.80s' is not a URL like %s", text,
 		    imap ? "imaps://imap.example.org/INBOX" :
 		    "smtp://smtp.example.org:587");
 	for (size_t i = 0; i < HP_NELEM(schemes); i++)
@@ -359,15 +358,15 @@ url_parse(const char *text, bool imap, struct config_url *u, char *why,
 		    strncasecmp(schemes[i].name, text, (size_t)(sep - text)) == 0)
 			sc = &schemes[i];
 	if (sc == NULL)
-		return fail(why, size, "the scheme must be %s, not '%.*s://'",
+		return hp_errf(why, size, "the scheme must be %s, not '%.*s://'",
 		    imap ? "imaps:// or imap://" : "smtp:// or smtps://",
 		    (int)(sep - text > 20 ? 20 : sep - text), text);
 	auth = sep + 3;
 	end = auth + strcspn(auth, "/?#");
 	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
-		return fail(why, size, "no user name in the URL; use the user key");
+		return hp_errf(why, size, "no user name in the URL; use the user key");
 	if (*end == '?' || *end == '#')
-		return fail(why, size, "a query or fragment is not allowed in the URL");
+		return hp_errf(why, size, "a query or fragment is not allowed in the URL");
 	r.port = sc->port;
 	if (parse_authority(auth, end, &r, why, size) == -1)
 		return -1;
@@ -397,29 +396,25 @@ static int
 set_text(const struct config_key *k, const char *v, struct config *c,
     char *why, size_t size)
 {
-	const char *p;
-
 	if (k->type == KT_TEXT && strlen(v) > MAX_TEXT)
-		return fail(why, size, "longer than %d bytes", MAX_TEXT);
+		return hp_errf(why, size, "longer than %d bytes", MAX_TEXT);
 	if (k->type == KT_TOKEN) {
-		for (p = v; *p != '\0'; p++)
-			if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-			    strchr(";()\"\\,", *p) != NULL)
-				return fail(why, size, "'%.80s' is not a single "
-				    "token such as mx.example.org", v);
-		if (p - v > MAX_TEXT)
-			return fail(why, size, "longer than %d bytes", MAX_TEXT);
+		if (!plain_ascii(v, ";()\"\\,"))
+			return hp_errf(why, size, "'%.80s' is not a single "
+			    "token such as mx.example.org", v);
+		if (strlen(v) > MAX_TEXT)
+			return hp_errf(why, size, "longer than %d bytes", MAX_TEXT);
 	}
 	if (k->type == KT_FOLDER && (strlen(v) > MAX_FOLDER ||
 	    strpbrk(v, "*%\"\\") != NULL))
-		return fail(why, size, "not a usable folder name (at most %d "
+		return hp_errf(why, size, "not a usable folder name (at most %d "
 		    "bytes, none of * %% \" \\)", MAX_FOLDER);
 	if (k->type == KT_SCHEDULE && (strlen(v) > MAX_SCHEDULE ||
 	    strpbrk(v, " \t") != NULL))
-		return fail(why, size, "not an RRULE such as "
+		return hp_errf(why, size, "not an RRULE such as "
 		    "FREQ=MONTHLY;BYDAY=1MO;BYHOUR=9;BYMINUTE=0");
 	if (k->type == KT_HOSTNAME && !host_valid(v, strlen(v), true))
-		return fail(why, size, "'%.80s' is not a dotted name such as "
+		return hp_errf(why, size, "'%.80s' is not a dotted name such as "
 		    "nieuwsbrief.example.org", v);
 	*FIELD(c, k->off, char *) = xstrdup(v);
 	return 0;
@@ -434,7 +429,7 @@ set_path(const struct config_key *k, const char *v, const char *base,
 	int fd, err;
 
 	if (strlen(v) > MAX_PATH_LEN)
-		return fail(why, size, "path longer than %d bytes", MAX_PATH_LEN);
+		return hp_errf(why, size, "path longer than %d bytes", MAX_PATH_LEN);
 	path = v[0] == '/' ? xstrdup(v) : xasprintf("%s/%s", base, v);
 	if (k->type == KT_FILE) {
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
@@ -442,7 +437,7 @@ set_path(const struct config_key *k, const char *v, const char *base,
 			err = fd == -1 ? errno : EINVAL;
 			if (fd != -1)
 				close(fd);
-			fail(why, size, "cannot read %.200s: %s", path,
+			hp_errf(why, size, "cannot read %.200s: %s", path,
 			    err == EINVAL ? "not a regular file" : strerror(err));
 			free(path);
 			return -1;
@@ -450,7 +445,7 @@ set_path(const struct config_key *k, const char *v, const char *base,
 		close(fd);
 	}
 	if (k->type == KT_DIR && (stat(path, &st) == -1 || !S_ISDIR(st.st_mode))) {
-		fail(why, size, "%.200s is not a directory", path);
+		hp_errf(why, size, "%.200s is not a directory", path);
 		free(path);
 		return -1;
 	}
@@ -468,13 +463,13 @@ set_enum(const struct config_key *k, const char *v, struct config *c,
 	switch (k->type) {
 	case KT_TLS:
 		if (strcasecmp(v, "required") != 0 && strcasecmp(v, "off") != 0)
-			return fail(why, size, "'%.80s' is not required or off", v);
+			return hp_errf(why, size, "'%.80s' is not required or off", v);
 		*FIELD(c, k->off, enum config_tls) = strcasecmp(v, "off") == 0 ?
 		    CONFIG_TLS_OFF : CONFIG_TLS_REQUIRED;
 		return 0;
 	case KT_LANG:
 		if (strcasecmp(v, "nl") != 0 && strcasecmp(v, "en") != 0)
-			return fail(why, size, "'%.80s' is not nl or en", v);
+			return hp_errf(why, size, "'%.80s' is not nl or en", v);
 		*FIELD(c, k->off, enum lang) = strcasecmp(v, "en") == 0 ?
 		    LANG_EN : LANG_NL;
 		return 0;
@@ -487,7 +482,7 @@ set_enum(const struct config_key *k, const char *v, struct config *c,
 			return 0;
 		}
 	}
-	return fail(why, size, "'%.80s' is not a boolean (yes/no, true/false, "
+	return hp_errf(why, size, "'%.80s' is not a boolean (yes/no, true/false, "
 	    "on/off, 1/0)", v);
 }
 
@@ -534,7 +529,7 @@ set_number(const struct config_key *k, const char *v, struct config *c,
 	else
 		rc = -1;
 	if (rc == -1)
-		return fail(why, size, "'%.80s' is not %s", v,
+		return hp_errf(why, size, "'%.80s' is not %s", v,
 		    k->type == KT_SIZE ? "a size (a number with an optional K "
 		    "or M suffix, e.g. 10M)" : k->type == KT_DURATION ?
 		    "a duration (a number with an optional s, m, h or d "
@@ -542,7 +537,7 @@ set_number(const struct config_key *k, const char *v, struct config *c,
 	if (n < k->min || n > k->max) {
 		config_keys_format(k->type, k->min, lo, sizeof(lo));
 		config_keys_format(k->type, k->max, hi, sizeof(hi));
-		return fail(why, size, "%.80s is out of range (%s..%s)", v, lo, hi);
+		return hp_errf(why, size, "%.80s is out of range (%s..%s)", v, lo, hi);
 	}
 	if (k->type == KT_UINT)
 		*FIELD(c, k->off, unsigned) = (unsigned)n;
@@ -559,13 +554,13 @@ set_address(const struct config_key *k, const char *v, struct config *c,
 
 	if (k->type == KT_ADDRESS) {
 		if (!addr_valid(v))
-			return fail(why, size, "'%.80s' is not an address like "
+			return hp_errf(why, size, "'%.80s' is not an address like "
 			    "local@example.org", v);
 		*FIELD(c, k->off, char *) = xstrdup(v);
 		return 0;
 	}
 	if (strlen(v) > 512 || addr_parse_mailbox(v, &name, &email) == -1)
-		return fail(why, size, "'%.80s' is not an address like "
+		return hp_errf(why, size, "'%.80s' is not an address like "
 		    "Name <local@example.org>", v);
 	*FIELD(c, k->off, char *) = xstrdup(v);
 	*FIELD(c, k->aux, char *) = name;
@@ -585,7 +580,7 @@ set_addrlist(const struct config_key *k, const char *v, struct config *c,
 	    tok = strtok_r(NULL, ", \t", &save)) {
 		size_t i;
 		if (!addr_valid(tok)) {
-			fail(why, size, "'%.80s' is not an address like "
+			hp_errf(why, size, "'%.80s' is not an address like "
 			    "local@example.org", tok);
 			goto fail;
 		}
@@ -594,7 +589,7 @@ set_addrlist(const struct config_key *k, const char *v, struct config *c,
 		if (i < n)
 			continue;
 		if (n == MAX_ADMINS) {
-			fail(why, size, "more than %d addresses", MAX_ADMINS);
+			hp_errf(why, size, "more than %d addresses", MAX_ADMINS);
 			goto fail;
 		}
 		list = xreallocarray(list, n + 1, sizeof(*list));
@@ -630,7 +625,7 @@ set_timezone(const struct config_key *k, const char *v, struct config *c,
 		ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
 	}
 	if (!ok)
-		return fail(why, size, "'%.80s' is not a time zone in "
+		return hp_errf(why, size, "'%.80s' is not a time zone in "
 		    ZONEINFO_DIR " (e.g. Europe/Amsterdam)", v);
 	*FIELD(c, k->off, char *) = xstrdup(v);
 	return 0;
@@ -644,15 +639,13 @@ set_https_url(const struct config_key *k, const char *v, struct config *c,
 	const char *host;
 
 	if (strncasecmp(v, "https://", 8) != 0)
-		return fail(why, size, "must start with https://");
+		return hp_errf(why, size, "must start with https://");
 	host = v + 8;
-	for (const char *p = v; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-		    strchr("<>\"\\", *p) != NULL)
-			return fail(why, size, "must be plain ASCII without "
-			    "spaces, quotes or <>; escape them as %%XX");
+	if (!plain_ascii(v, "<>\"\\"))
+		return hp_errf(why, size, "must be plain ASCII without "
+		    "spaces, quotes or <>; escape them as %%XX");
 	if (strlen(v) > MAX_URL || !host_valid(host, strcspn(host, ":/?#"), true))
-		return fail(why, size, "'%.80s' is not a URL like "
+		return hp_errf(why, size, "'%.80s' is not a URL like "
 		    "https://example.org/unsubscribe", v);
 	*FIELD(c, k->off, char *) = xstrdup(v);
 	return 0;
@@ -695,7 +688,7 @@ config_keys_set(const struct config_key *k, const char *v,
 	case KT_HTTPS_URL:
 		return set_https_url(k, v, c, why, why_size);
 	}
-	return fail(why, why_size, "internal error: unknown key type");
+	return hp_errf(why, why_size, "internal error: unknown key type");
 }
 
 static const char *
@@ -715,7 +708,7 @@ int
 config_keys_read_secret(const char *path, bool check_mode, char **out,
     char *why, size_t why_size)
 {
-	char buf[MAX_SECRET + 2];
+	char buf[MAX_SECRET + 1];	/* one byte more shows a larger file */
 	const char *problem = NULL;
 	struct stat st;
 	size_t len = 0;
@@ -723,25 +716,22 @@ config_keys_read_secret(const char *path, bool check_mode, char **out,
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return fail(why, why_size, "cannot open %.200s: %s", path,
+		return hp_errf(why, why_size, "cannot open %.200s: %s", path,
 		    strerror(errno));
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(why, why_size, "%.200s is not a regular file", path);
+		return hp_errf(why, why_size, "%.200s is not a regular file", path);
 	}
 	if (check_mode && (st.st_mode & 044) != 0) {
 		close(fd);
-		return fail(why, why_size, "%.200s: mode %04o is readable by "
+		return hp_errf(why, why_size, "%.200s: mode %04o is readable by "
 		    "others; chmod 600 %.200s", path,
 		    (unsigned)(st.st_mode & 07777), path);
 	}
-	while (problem == NULL && len < sizeof(buf) - 1 &&
-	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (n == -1 && errno != EINTR)
-			problem = strerror(errno);
-		else if (n > 0)
-			len += (size_t)n;
-	}
+	if ((n = hp_read_full(fd, buf, sizeof(buf))) == -1)
+		problem = strerror(errno);
+	else
+		len = (size_t)n;
 	close(fd);
 	if (problem == NULL && len > 0 && len <= MAX_SECRET && buf[len - 1] == '\n')
 		len--;
@@ -751,6 +741,6 @@ config_keys_read_secret(const char *path, bool check_mode, char **out,
 		*out = xstrndup(buf, len);
 	explicit_bzero(buf, sizeof(buf));
 	if (problem != NULL)
-		return fail(why, why_size, "%.200s: %s", path, problem);
+		return hp_errf(why, why_size, "%.200s: %s", path, problem);
 	return 0;
 }

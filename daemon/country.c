@@ -112,39 +112,33 @@ static size_t
 fold(const char *in, char *out, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t o = 0;
+	size_t o = 0, left = strlen(in), sl;
 
-	if (strlen(in) > MAX_NAME)
+	if (left > MAX_NAME)
 		return (size_t)-1;
-	while (*s) {
-		unsigned c = *s;
-		size_t sl = hp_utf8_seqlen(s);
-		if (c < 0x80) {
-			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-				o = fold_put(out, o, (char)c, max);
-			else if (c >= 'A' && c <= 'Z')
-				o = fold_put(out, o, (char)(c + 32), max);
-			else if (c != '.' && c != '\'')
+	for (; left > 0; s += sl, left -= sl) {
+		uint32_t cp = hp_utf8_decode(s, left, &sl);
+		if (cp < 0x80) {
+			if ((cp >= 'a' && cp <= 'z') ||
+			    (cp >= '0' && cp <= '9'))
+				o = fold_put(out, o, (char)cp, max);
+			else if (cp >= 'A' && cp <= 'Z')
+				o = fold_put(out, o, (char)(cp + 32), max);
+			else if (cp != '.' && cp != '\'')
 				o = fold_put(out, o, ' ', max);
-		} else if (sl == 2) {
-			unsigned cp = ((c & 0x1f) << 6) | (s[1] & 0x3f);
-			if (cp >= 0xc0 && cp <= 0xff)
-				o = fold_put(out, o, latin1_sup[cp - 0xc0], max);
-			else if (cp >= 0x100 && cp <= 0x17f)
-				o = fold_put(out, o, latin_ext_a[cp - 0x100], max);
-			else
-				for (size_t k = 0; k < sl && o + 1 < max; k++)
-					out[o++] = (char)s[k];
-		} else if (sl == 3 && c == 0xe2 && s[1] == 0x80 &&
-		    (s[2] == 0x98 || s[2] == 0x99)) {
+		} else if (cp >= 0xc0 && cp <= 0xff) {
+			o = fold_put(out, o, latin1_sup[cp - 0xc0], max);
+		} else if (cp >= 0x100 && cp <= 0x17f) {
+			o = fold_put(out, o, latin_ext_a[cp - 0x100], max);
+		} else if (cp == 0x2018 || cp == 0x2019) {
 			/* typographic apostrophes: dropped like ' */
-		} else if (sl == 3 && c == 0xe2 && s[1] == 0x80) {
+		} else if (cp >= 0x2000 && cp <= 0x203f) {
 			o = fold_put(out, o, ' ', max);	/* dashes, spaces */
 		} else {
+			/* other letters, and malformed bytes one by one */
 			for (size_t k = 0; k < sl && o + 1 < max; k++)
 				out[o++] = (char)s[k];
 		}
-		s += sl;
 	}
 	if (o > 0 && out[o - 1] == ' ')
 		o--;
@@ -211,36 +205,22 @@ mo_lookup(const struct mo *m, const char *msgid)
 static int
 mo_read_file(const char *path, struct mo *m, char *err, size_t errlen)
 {
-	FILE *fp = NULL;
-	long size;
+	char *data = NULL;
+	size_t size = 0;
+	int rc = hp_read_file(path, MO_MAX_SIZE, &data, &size);
 
-	if ((fp = fopen(path, "rb")) == NULL) {
+	if (rc == -1 && errno != EFBIG) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
+		return -1;
 	}
-	if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 ||
-	    fseek(fp, 0, SEEK_SET) != 0) {
-		snprintf(err, errlen, "%s: cannot determine size", path);
-		goto fail;
-	}
-	if (size < 28 || (unsigned long)size > MO_MAX_SIZE) {
+	if (rc == -1 || size < 28) {
 		snprintf(err, errlen, "%s: not a gettext catalogue (size)", path);
-		goto fail;
+		free(data);
+		return -1;
 	}
-	m->size = (size_t)size;
-	m->data = xmalloc(m->size);
-	if (fread(m->data, 1, m->size, fp) != m->size) {
-		snprintf(err, errlen, "%s: short read", path);
-		goto fail;
-	}
-	fclose(fp);
+	m->data = (unsigned char *)data;
+	m->size = size;
 	return 0;
-fail:
-	if (fp != NULL)
-		fclose(fp);
-	free(m->data);
-	m->data = NULL;
-	return -1;
 }
 
 static int

@@ -16,7 +16,8 @@
 #include "classify.h"
 #include "form.h"
 #include "log.h"
-#include "registry.h"
+#include "access.h"
+#include "commands.h"
 #include "reply.h"
 #include "util.h"
 
@@ -130,33 +131,17 @@ reply_lang(const struct app *app, const struct msg *m, const struct form *f)
 	return app->cfg->office.language;
 }
 
-/* Commands: help and show now; the others belong to later features and
- * are answered as not available on this installation. */
-static enum hp_status
-run_commands(struct app *app, const struct msg *m, const struct form *f,
-    enum lang lang, json_t *ctx)
+static json_t *
+warnings_json(const struct form *f, enum lang lang)
 {
-	json_t *shown = json_array(), *not_found = json_array();
-	json_t *unavailable = json_array();
-	enum hp_status rc = HP_OK;
-	bool help = false;
+	json_t *a = json_array();
 
-	for (size_t i = 0; i < f->n_commands && rc == HP_OK; i++) {
-		const struct form_command *cmd = &f->commands[i];
-		if (cmd->cmd == FORM_CMD_HELP)
-			help = true;
-		else if (cmd->cmd == FORM_CMD_SHOW)
-			rc = registry_show(app, cmd->args, m->from_addr, lang,
-			    shown, not_found);
-		else
-			json_array_append_new(unavailable, json_pack("{s:s}",
-			    "command", form_cmd_name(cmd->cmd, lang)));
-	}
-	json_object_set_new(ctx, "help", json_boolean(help));
-	json_object_set_new(ctx, "shown", shown);
-	json_object_set_new(ctx, "not_found", not_found);
-	json_object_set_new(ctx, "unavailable", unavailable);
-	return rc;
+	for (size_t i = 0; i < f->warnings.n; i++)
+		json_array_append_new(a, f->warnings.v[i].line > 0 ?
+		    json_pack("{s:i,s:s}", "line", f->warnings.v[i].line,
+		    "text", f->warnings.v[i].text[lang]) :
+		    json_pack("{s:s}", "text", f->warnings.v[i].text[lang]));
+	return a;
 }
 
 /* A person's mail: the form and the commands it holds, one reply. */
@@ -166,40 +151,34 @@ handle_request(struct app *app, const struct msg *m, struct handled *h,
 {
 	struct form *f = form_read(m->subject, m->text, strlen(m->text),
 	    app->cfg->office.language, app->countries);
-	enum lang lang = reply_lang(app, m, f);
-	json_t *ctx = json_object();
+	struct request r = { app, m, f, reply_lang(app, m, f),
+	    access_authenticated(app, m), json_object(), now };
 	enum hp_status rc = HP_OK;
 	bool fields = form_has_fields(f);
 
 	h->folder = app->cfg->mailbox.processed_folder;
 	h->outcome = "command";
-	json_object_set_new(ctx, "warnings", json_array());
-	for (size_t i = 0; i < f->warnings.n; i++)
-		json_array_append_new(json_object_get(ctx, "warnings"),
-		    f->warnings.v[i].line > 0 ?
-		    json_pack("{s:i,s:s}", "line", f->warnings.v[i].line,
-		    "text", f->warnings.v[i].text[lang]) :
-		    json_pack("{s:s}", "text", f->warnings.v[i].text[lang]));
-	json_object_set_new(ctx, "has_warnings", json_boolean(f->warnings.n > 0));
+	json_object_set_new(r.ctx, "warnings", warnings_json(f, r.lang));
+	json_object_set_new(r.ctx, "has_warnings", json_boolean(f->warnings.n > 0));
 	if (fields) {
-		rc = registry_apply_form(app, m, f, lang, ctx, &h->outcome, now);
+		rc = commands_form(&r, &h->outcome);
 		if (rc == HP_REJECT) {
 			h->folder = app->cfg->mailbox.rejected_folder;
 			rc = HP_OK;
 		}
 	}
 	if (rc == HP_OK)
-		rc = run_commands(app, m, f, lang, ctx);
+		rc = commands_run(&r);
 	if (rc == HP_OK && !fields && f->n_commands == 0) {
 		/* Nothing we understood: explain the format, once. */
 		h->folder = app->cfg->mailbox.rejected_folder;
 		h->outcome = "not-understood";
-		json_object_set_new(ctx, "rejected", json_true());
-		json_object_set_new(ctx, "help", json_true());
+		json_object_set_new(r.ctx, "rejected", json_true());
+		json_object_set_new(r.ctx, "help", json_true());
 	}
 	if (rc == HP_OK)
-		rc = reply_queue(app, m, lang, "reply.txt", ctx, now);
-	json_decref(ctx);
+		rc = reply_queue(app, m, r.lang, "reply.txt", r.ctx, now);
+	json_decref(r.ctx);
 	form_free(f);
 	return rc;
 }
@@ -211,9 +190,12 @@ handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
 	const struct config *cfg = c->app->cfg;
 	const char *own[] = { cfg->office.address, cfg->mailbox.user,
 	    cfg->office.bounce_address, cfg->office.unsubscribe_address };
-	struct classify_rules rules = { own, HP_NELEM(own), cfg->office.bounce_address };
+	struct classify_rules rules = { own, HP_NELEM(own), cfg->office.bounce_address,
+	    cfg->office.unsubscribe_address };
 	const char *why;
 	enum msg_class cls = classify_message(m, m->delivered_to, &rules, &why);
+	bool unsub = false;
+	enum hp_status rc;
 
 	switch (cls) {
 	case CLASS_BOUNCE:
@@ -231,6 +213,11 @@ handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
 		    m->message_id ? m->message_id : "", m->from_addr ? m->from_addr : "",
 		    why);
 		return HP_OK;
+	case CLASS_UNSUBSCRIBE:
+		h->folder = cfg->mailbox.processed_folder;
+		h->outcome = "unsubscribe";
+		rc = commands_unsubscribe_address(c->app, m, m->delivered_to, now, &unsub);
+		return rc;
 	case CLASS_REQUEST:
 		break;
 	}

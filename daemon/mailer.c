@@ -67,19 +67,6 @@ mailer_global_cleanup(void)
 	mailer_curl_ready = false;
 }
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* ---- curl callbacks ---- */
 
 static size_t
@@ -190,30 +177,30 @@ url_build(const struct mailer_config *cfg, char **url, char **host,
 	    curl_url_set(u, CURLUPART_URL, cfg->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK) {
-		fail(err, errlen, "smtp url is not a URL");
+		hp_errf(err, errlen, "smtp url is not a URL");
 		goto fail;
 	}
 	if (strcmp(scheme, "smtp") != 0 && strcmp(scheme, "smtps") != 0) {
-		fail(err, errlen, "smtp url must start with smtp:// or smtps://");
+		hp_errf(err, errlen, "smtp url must start with smtp:// or smtps://");
 		goto fail;
 	}
 	if (!cfg->tls && (strcmp(scheme, "smtps") == 0 || !host_is_loopback(h))) {
-		fail(err, errlen, "tls off is only allowed for smtp:// on a loopback host");
+		hp_errf(err, errlen, "tls off is only allowed for smtp:// on a loopback host");
 		goto fail;
 	}
 	if (cfg->helo_name != NULL) {
 		if (!helo_ok(cfg->helo_name)) {
-			fail(err, errlen, "EHLO name is not a host name");
+			hp_errf(err, errlen, "EHLO name is not a host name");
 			goto fail;
 		}
 		path = xasprintf("/%s", cfg->helo_name);
 		if (curl_url_set(u, CURLUPART_PATH, path, 0) != CURLUE_OK) {
-			fail(err, errlen, "cannot set the EHLO name");
+			hp_errf(err, errlen, "cannot set the EHLO name");
 			goto fail;
 		}
 	}
 	if (curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK) {
-		fail(err, errlen, "smtp url is not a URL");
+		hp_errf(err, errlen, "smtp url is not a URL");
 		goto fail;
 	}
 	*url = xstrdup(full);
@@ -284,20 +271,20 @@ mailer_new(const struct mailer_config *cfg, struct mailer **out, char *err,
 
 	*out = NULL;
 	if (mailer_global_init() == -1)
-		return fail(err, errlen, "libcurl initialisation failed");
+		return hp_errf(err, errlen, "libcurl initialisation failed");
 	if (cfg->user != NULL && cfg->password == NULL)
-		return fail(err, errlen, "smtp user is set but no password");
+		return hp_errf(err, errlen, "smtp user is set but no password");
 	if (cfg->ca_file != NULL && access(cfg->ca_file, R_OK) != 0)
-		return fail(err, errlen, "ca_file %s is not readable", cfg->ca_file);
+		return hp_errf(err, errlen, "ca_file %s is not readable", cfg->ca_file);
 	m = xcalloc(1, sizeof(*m));
 	if (url_build(cfg, &url, &m->host, err, errlen) == -1)
 		goto fail;
 	if ((m->curl = curl_easy_init()) == NULL) {
-		fail(err, errlen, "curl_easy_init failed");
+		hp_errf(err, errlen, "curl_easy_init failed");
 		goto fail;
 	}
 	if ((r = setup_session(m, cfg, url)) != CURLE_OK) {
-		fail(err, errlen, "libcurl option: %s", curl_easy_strerror(r));
+		hp_errf(err, errlen, "libcurl option: %s", curl_easy_strerror(r));
 		goto fail;
 	}
 	free(url);

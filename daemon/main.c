@@ -28,6 +28,15 @@ static const struct subcommand subcommands[] = {
 	  "  registry show NAME         one entry as an editable form\n"
 	  "  registry export --format json|csv" },
 	{ "check-config", cli_check_config, "check-config               validate the configuration; each error as FILE:LINE: [section] key: problem" },
+	{ "office", cli_office, "office add EMAIL | remove EMAIL | list\n"
+	  "                             office addresses besides [office] admins" },
+	{ "ambassadors", cli_ambassadors, "ambassadors add EMAIL SECTOR | remove EMAIL SECTOR | list\n"
+	  "                             sector ambassadors (SECTOR in English or Dutch)" },
+	{ "subscribers", cli_subscribers, "subscribers list [--json]  the subscribers (--json: a JSON array)\n"
+	  "  subscribers export [EMAIL] the same JSON with the consent record\n"
+	  "  subscribers add EMAIL [--name NAME] [--lang nl|en] [--list newsletter|events]\n"
+	  "                             subscribe without confirmation (the office's own act)\n"
+	  "  subscribers remove EMAIL   erase the subscriber's data and consent record" },
 	{ "template", cli_template, "template render FILE DATA.json [--partials DIR]\n"
 	  "                             render a Mustache template (partials DIR/NAME.mustache)" },
 };

@@ -36,15 +36,10 @@ mimeenc_text_ok(const char *s, size_t len, bool lines)
 	size_t i = 0, n;
 
 	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80) {
-			if (c == '\0' || (!lines && (c == '\r' || c == '\n')))
-				return false;
-			i++;
-			continue;
-		}
-		n = hp_utf8_seqlen((const unsigned char *)s + i);
-		if (n < 2 || n > len - i || !hp_utf8_valid(s + i, n))
+		uint32_t cp = hp_utf8_decode((const unsigned char *)s + i,
+		    len - i, &n);
+		if (cp == HP_UTF8_BAD || cp == '\0' ||
+		    (!lines && (cp == '\r' || cp == '\n')))
 			return false;
 		i += n;
 	}

@@ -12,7 +12,6 @@
  */
 #include "msg.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -627,18 +626,6 @@ content_language(struct msg *m, const char *raw, size_t len)
 	mailimf_fields_free(f);
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int
 msg_parse(const char *raw, size_t len, struct msg **out, char *err,
     size_t errlen)
@@ -651,21 +638,21 @@ msg_parse(const char *raw, size_t len, struct msg **out, char *err,
 
 	*out = NULL;
 	if (raw == NULL || len == 0) {
-		set_err(err, errlen, "empty message");
+		hp_errf(err, errlen, "empty message");
 		goto fail;
 	}
 	if (len > MSG_RAW_MAX) {
-		set_err(err, errlen, "message too large (%zu bytes)", len);
+		hp_errf(err, errlen, "message too large (%zu bytes)", len);
 		goto fail;
 	}
 	r = mailmime_parse(raw, len, &idx, &mime);
 	if (r != MAILIMF_NO_ERROR || mime == NULL) {
-		set_err(err, errlen, "MIME parser error %d", r);
+		hp_errf(err, errlen, "MIME parser error %d", r);
 		goto fail;
 	}
 	f = mime->mm_type == MAILMIME_MESSAGE ? mime->mm_data.mm_message.mm_fields : NULL;
 	if (f == NULL || f->fld_list == NULL || clist_isempty(f->fld_list)) {
-		set_err(err, errlen, "no header fields");
+		hp_errf(err, errlen, "no header fields");
 		goto fail;
 	}
 	m = xcalloc(1, sizeof(*m));

@@ -16,7 +16,6 @@
 
 #include "util.h"
 
-#define BAD_CP 0xffffffffu
 #define CHARSET_NAME_MAX 40
 
 /* Windows-1252 0x80-0x9F; 0 where the code page leaves a hole. */
@@ -27,46 +26,14 @@ static const uint16_t cp1252_c1[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 };
 
-/* One UTF-8 character at s (n > 0 bytes left): its code point and *len,
- * or BAD_CP over one byte when malformed (overlong, surrogate, cut off). */
-static uint32_t
-utf8_next(const unsigned char *s, size_t n, size_t *len)
-{
-	uint32_t cp;
-	size_t need;
-
-	*len = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 1, cp = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 2, cp = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 3, cp = s[0] & 0x07u;
-	else
-		return BAD_CP;
-	if (n <= need)
-		return BAD_CP;
-	for (size_t k = 1; k <= need; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return BAD_CP;
-		cp = (cp << 6) | (s[k] & 0x3fu);
-	}
-	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return BAD_CP;
-	*len = need + 1;
-	return cp;
-}
-
 bool
 msg_utf8_ok(const char *s, size_t n)
 {
 	size_t i = 0, len;
 
 	while (i < n) {
-		if (utf8_next((const unsigned char *)s + i, n - i, &len) == BAD_CP)
+		if (hp_utf8_decode((const unsigned char *)s + i, n - i, &len) ==
+		    HP_UTF8_BAD)
 			return false;
 		i += len;
 	}
@@ -127,11 +94,11 @@ msg_clean(struct buf *out, const char *s, size_t n, enum msg_clean_mode mode)
 	size_t i = 0, len;
 
 	while (i < n) {
-		uint32_t cp = utf8_next(p + i, n - i, &len);
+		uint32_t cp = hp_utf8_decode(p + i, n - i, &len);
 		int r = 0;
 
 		i += len;
-		if (cp == BAD_CP)
+		if (cp == HP_UTF8_BAD)
 			cp = 0xfffd;
 		else if (cp >= 0x80 && cp < 0xa0)
 			cp = cp1252_char((unsigned char)cp);

@@ -150,38 +150,13 @@ close_fds_above_child(int keep)
 
 /* ---- child ---- */
 
+/* Exactly n bytes from the parent, or -1 (end of file, error).  The
+ * child's end of the socket blocks: it has nothing else to wait for, and
+ * its seccomp filter allows read() and write() but no poll() or recv(). */
 static int
 child_read(void *dst, size_t n)
 {
-	char *p = dst;
-
-	while (n > 0) {
-		ssize_t r = read(CHILD_FD, p, n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-child_write(const void *src, size_t n)
-{
-	const char *p = src;
-
-	while (n > 0) {
-		ssize_t r = write(CHILD_FD, p, n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return hp_read_full(CHILD_FD, dst, n) == (ssize_t)n ? 0 : -1;
 }
 
 static void
@@ -392,7 +367,7 @@ child_setup(pid_t parent, struct parser_limits *lim)
 #ifdef PARSER_SECCOMP
 	child_sandbox(getpid());
 #endif
-	if (child_write(MAGIC, MAGIC_LEN) == -1)
+	if (hp_write_full(CHILD_FD, MAGIC, MAGIC_LEN) == -1)
 		_exit(0);
 }
 
@@ -426,7 +401,7 @@ child_serve(unsigned cpu_seconds)
 	} else if (buf_putc(&ans, ST_INVALID) == -1 || buf_puts(&ans, err) == -1)
 		_exit(5);
 	put_le32((unsigned char *)ans.data, (uint32_t)(ans.len - sizeof(hdr)));
-	if (child_write(ans.data, ans.len) == 0)
+	if (hp_write_full(CHILD_FD, ans.data, ans.len) == 0)
 		rc = 0;
 	msg_free(m);
 	buf_free(&ans);
@@ -482,6 +457,18 @@ parser_new(const struct parser_limits *lim)
 	return p;
 }
 
+/* The one log line of a child's end, from its wait status. */
+static void
+log_death(pid_t pid, int st, const char *reason)
+{
+	if (WIFSIGNALED(st))
+		log_warnx("parser child died pid=%ld signal=%d reason=%s",
+		    (long)pid, WTERMSIG(st), reason);
+	else
+		log_warnx("parser child died pid=%ld status=%d reason=%s",
+		    (long)pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1, reason);
+}
+
 /* Kill (when asked), reap and log the child's end. */
 static void
 reap(struct parser *p, bool kill_it, const char *reason)
@@ -500,12 +487,8 @@ reap(struct parser *p, bool kill_it, const char *reason)
 		;
 	if (r == -1)
 		log_warn("parser child died pid=%ld reason=%s waitpid", (long)p->pid, reason);
-	else if (WIFSIGNALED(st))
-		log_warnx("parser child died pid=%ld signal=%d reason=%s",
-		    (long)p->pid, WTERMSIG(st), reason);
 	else
-		log_warnx("parser child died pid=%ld status=%d reason=%s",
-		    (long)p->pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1, reason);
+		log_death(p->pid, st, reason);
 	p->pid = -1;
 }
 
@@ -539,47 +522,44 @@ wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
-/* 0 sent, -1 timed out or the child is gone. */
+/* Move all n bytes over the child's socket: send them when events is
+ * POLLOUT, receive them when POLLIN.  Each call is non-blocking after
+ * poll(), so a child that stops reading or answering cannot hold us past
+ * the deadline; MSG_NOSIGNAL, so a dead child is an error, not SIGPIPE.
+ * 0, or -1 when timed out or the child is gone. */
 static int
-send_all(int fd, const void *src, size_t n, int64_t deadline)
+sock_io(int fd, char *p, size_t n, short events, int64_t deadline)
 {
-	const char *s = src;
-
 	while (n > 0) {
 		ssize_t r;
 
-		if (wait_fd(fd, POLLOUT, deadline) == -1)
+		if (wait_fd(fd, events, deadline) == -1)
 			return -1;
-		r = send(fd, s, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (events == POLLOUT)
+			r = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		else
+			r = recv(fd, p, n, MSG_DONTWAIT);
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
 			return -1;
-		s += r;
+		p += r;
 		n -= (size_t)r;
 	}
 	return 0;
 }
 
 static int
+send_all(int fd, const void *src, size_t n, int64_t deadline)
+{
+	/* sock_io only reads the bytes it sends. */
+	return sock_io(fd, (char *)src, n, POLLOUT, deadline);
+}
+
+static int
 recv_all(int fd, void *dst, size_t n, int64_t deadline)
 {
-	char *d = dst;
-
-	while (n > 0) {
-		ssize_t r;
-
-		if (wait_fd(fd, POLLIN, deadline) == -1)
-			return -1;
-		r = recv(fd, d, n, MSG_DONTWAIT);
-		if (r == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0)
-			return -1;
-		d += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return sock_io(fd, dst, n, POLLIN, deadline);
 }
 
 /* In the forked copy of the caller, which may have had threads: only
@@ -684,12 +664,7 @@ check_idle_child(struct parser *p)
 	int st;
 
 	if (p->pid != -1 && waitpid(p->pid, &st, WNOHANG) == p->pid) {
-		if (WIFSIGNALED(st))
-			log_warnx("parser child died pid=%ld signal=%d reason=idle",
-			    (long)p->pid, WTERMSIG(st));
-		else
-			log_warnx("parser child died pid=%ld status=%d reason=idle",
-			    (long)p->pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		log_death(p->pid, st, "idle");
 		close(p->fd);
 		p->fd = -1;
 		p->pid = -1;

@@ -123,8 +123,8 @@ add_sender_as_contact(struct org *o, const struct msg *m)
 }
 
 static int
-save_org(struct app *app, struct org *o, const struct msg *m,
-    const struct entry_changes *ch, time_t now)
+save_org(struct app *app, struct org *o, const char *actor,
+    const char *message_id, const struct entry_changes *ch, time_t now)
 {
 	struct store_change *sc = xcalloc(ch->n, sizeof(*sc));
 	int rc;
@@ -134,77 +134,111 @@ save_org(struct app *app, struct org *o, const struct msg *m,
 		sc[i].old_value = ch->v[i].old_value;
 		sc[i].new_value = ch->v[i].new_value;
 	}
-	rc = store_org_save(app->store, o, m->from_addr ? m->from_addr : "",
-	    m->message_id, sc, ch->n, now);
+	rc = store_org_save(app->store, o, actor, message_id, sc, ch->n, now);
 	free(sc);
 	return rc;
+}
+
+void
+registry_plan_clear(struct registry_plan *plan)
+{
+	free(plan->name);
+	org_free(plan->old);
+	org_free(plan->merged);
+	entry_changes_clear(&plan->changes);
+	problems_clear(&plan->errors);
+	memset(plan, 0, sizeof(*plan));
+}
+
+enum hp_status
+registry_plan_form(struct app *app, const struct msg *m, const struct form *f,
+    struct registry_plan *plan)
+{
+	enum hp_status rc;
+	int found = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->form = f;
+	if ((plan->name = resolve_name(app, m, f, &plan->errors, &rc)) == NULL &&
+	    rc != HP_OK)
+		return rc;
+	if (plan->name && (found = store_org_get(app->store, plan->name,
+	    &plan->old)) == -1)
+		return registry_db_status(app, "get");
+	if (plan->name && !found)
+		check_new_org(f, &plan->errors);
+	plan->failed = f->errors.n > 0 || plan->errors.n > 0;
+	if (plan->failed)
+		return HP_OK;
+	entry_merge(plan->old, plan->name, f, &plan->merged, &plan->changes);
+	if (plan->old == NULL)
+		add_sender_as_contact(plan->merged, m);
+	return HP_OK;
+}
+
+enum hp_status
+registry_commit(struct app *app, struct registry_plan *plan, const char *actor,
+    const char *message_id, time_t now)
+{
+	if (plan->failed || plan->changes.n == 0)
+		return HP_OK;
+	if (save_org(app, plan->merged, actor, message_id, &plan->changes, now) == -1)
+		return registry_db_status(app, "save");
+	log_info("registry %s org=\"%s\" changes=%zu by=%s", plan->old ?
+	    "updated" : "added", plan->merged->name, plan->changes.n, actor);
+	return HP_OK;
+}
+
+json_t *
+registry_plan_json(const struct registry_plan *plan, enum lang lang)
+{
+	json_t *res = json_object();
+	const struct org *shown = plan->merged ? plan->merged : plan->old;
+	char *entry_text;
+
+	json_object_set_new(res, "org", plan->name ? json_string(plan->old ?
+	    plan->old->name : plan->name) : json_null());
+	json_object_set_new(res, "new", json_boolean(plan->name && !plan->old));
+	if (plan->failed) {
+		json_t *all = problems_json(&plan->form->errors, lang);
+		json_t *more = problems_json(&plan->errors, lang);
+		json_array_extend(all, more);
+		json_decref(more);
+		json_object_set_new(res, "failed", json_true());
+		json_object_set_new(res, "errors", all);
+	} else {
+		json_object_set_new(res, "changed", json_boolean(plan->changes.n > 0));
+		json_object_set_new(res, "unchanged", json_boolean(plan->changes.n == 0));
+		json_object_set_new(res, "changes", changes_json(&plan->changes, lang));
+	}
+	if (shown) {
+		entry_text = entry_render_form(shown, lang);
+		json_object_set_new(res, "entry", json_string(entry_text));
+		free(entry_text);
+	}
+	return res;
 }
 
 enum hp_status
 registry_apply_form(struct app *app, const struct msg *m, const struct form *f,
     enum lang lang, json_t *reply_ctx, const char **outcome, time_t now)
 {
-	struct problems errs = { 0 };
-	struct entry_changes ch = { 0 };
-	struct org *old = NULL, *merged = NULL;
-	json_t *res = json_object();
-	char *name = NULL, *entry_text;
+	struct registry_plan plan;
 	enum hp_status rc;
-	int found = 0;
 
 	*outcome = "rejected";
-	if ((name = resolve_name(app, m, f, &errs, &rc)) == NULL && rc != HP_OK)
-		goto fail;
-	if (name && (found = store_org_get(app->store, name, &old)) == -1) {
-		rc = registry_db_status(app, "get");
-		goto fail;
-	}
-	if (name && !found)
-		check_new_org(f, &errs);
-	json_object_set_new(res, "org", name ? json_string(found ? old->name : name) : json_null());
-	json_object_set_new(res, "new", json_boolean(name && !found));
-	if (f->errors.n > 0 || errs.n > 0) {
-		json_t *all = problems_json(&f->errors, lang);
-		json_t *more = problems_json(&errs, lang);
-		json_array_extend(all, more);
-		json_decref(more);
-		json_object_set_new(res, "failed", json_true());
-		json_object_set_new(res, "errors", all);
-		if (found) {
-			entry_text = entry_render_form(old, lang);
-			json_object_set_new(res, "entry", json_string(entry_text));
-			free(entry_text);
-		}
-		rc = HP_REJECT;
+	if ((rc = registry_plan_form(app, m, f, &plan)) != HP_OK)
 		goto done;
-	}
-	entry_merge(found ? old : NULL, name, f, &merged, &ch);
-	if (!found)
-		add_sender_as_contact(merged, m);
-	if (ch.n > 0 && save_org(app, merged, m, &ch, now) == -1) {
-		rc = registry_db_status(app, "save");
-		goto fail;
-	}
-	if (ch.n > 0)
-		log_info("registry %s org=\"%s\" changes=%zu by=%s", found ?
-		    "updated" : "added", merged->name, ch.n, m->from_addr);
-	*outcome = ch.n > 0 ? "applied" : "unchanged";
-	json_object_set_new(res, "changed", json_boolean(ch.n > 0));
-	json_object_set_new(res, "unchanged", json_boolean(ch.n == 0));
-	json_object_set_new(res, "changes", changes_json(&ch, lang));
-	entry_text = entry_render_form(merged, lang);
-	json_object_set_new(res, "entry", json_string(entry_text));
-	free(entry_text);
-	rc = HP_OK;
+	if (!plan.failed && (rc = registry_commit(app, &plan, m->from_addr ?
+	    m->from_addr : "", m->message_id, now)) != HP_OK)
+		goto done;
+	json_object_set_new(reply_ctx, "form", registry_plan_json(&plan, lang));
+	if (plan.failed)
+		rc = HP_REJECT;
+	else
+		*outcome = plan.changes.n > 0 ? "applied" : "unchanged";
 done:
-	json_object_set(reply_ctx, "form", res);
-fail:
-	json_decref(res);
-	entry_changes_clear(&ch);
-	problems_clear(&errs);
-	org_free(old);
-	org_free(merged);
-	free(name);
+	registry_plan_clear(&plan);
 	return rc;
 }
 

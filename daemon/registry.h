@@ -13,11 +13,37 @@
 #include <jansson.h>
 
 #include "app.h"
+#include "entry.h"
 #include "form.h"
 #include "msg.h"
 
+/* A form checked against the registry, before anything is written. */
+struct registry_plan {
+	const struct form *form;	/* borrowed */
+	char *name;			/* the organisation; NULL when unknown */
+	struct org *old;		/* the entry now; NULL for a new one */
+	struct org *merged;		/* the entry after the form; NULL when failed */
+	struct entry_changes changes;
+	struct problems errors;		/* besides the form's own */
+	bool failed;			/* errors: nothing may change */
+};
+
+/* Check f (from m) and work out what it would change.  HP_OK (see
+ * plan->failed), HP_RETRY / HP_FATAL on database errors.  Always clear
+ * the plan with registry_plan_clear. */
+enum hp_status registry_plan_form(struct app *app, const struct msg *m,
+    const struct form *f, struct registry_plan *plan);
+/* Write a plan that did not fail (nothing happens when it changes
+ * nothing), with actor and message_id in the change log. */
+enum hp_status registry_commit(struct app *app, struct registry_plan *plan,
+    const char *actor, const char *message_id, time_t now);
+/* The reply's "form" object: {org, new, changed, unchanged, failed,
+ * changes[], errors[], entry}.  New reference. */
+json_t *registry_plan_json(const struct registry_plan *plan, enum lang lang);
+void registry_plan_clear(struct registry_plan *plan);
+
 /*
- * Apply f (from message m) and add the object "form" to reply_ctx:
+ * Plan and commit in one go (for an authorised sender): apply f (from message m) and add the object "form" to reply_ctx:
  * {org, new, changed, unchanged, failed, changes[], errors[], entry}.
  * *outcome (static string) is "applied", "unchanged" or "rejected".
  * HP_OK: applied or nothing to change; HP_REJECT: the form has errors and

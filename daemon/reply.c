@@ -52,7 +52,7 @@ local_tz_offset(time_t t)
 
 /* Compose the message and add it to the outbox. */
 static enum hp_status
-queue_text(struct app *app, const struct msg *m, enum lang lang,
+queue_text(struct app *app, const struct reply_to *to, enum lang lang,
     const char *subject, const char *body, time_t now)
 {
 	struct compose_text ct = { 0 };
@@ -67,37 +67,38 @@ queue_text(struct app *app, const struct msg *m, enum lang lang,
 	}
 	ct.from_name = app->cfg->office.name;
 	ct.from_addr = app->cfg->office.address;
-	ct.to_name = m->from_name;
-	ct.to_addr = m->from_addr;
+	ct.to_name = to->name;
+	ct.to_addr = to->addr;
 	ct.subject = subject;
 	ct.message_id = msgid;
 	ct.date = now;
 	ct.tz_offset_minutes = local_tz_offset(now);
-	ct.in_reply_to = m->message_id;
-	ct.references = m->references;
+	ct.in_reply_to = to->in_reply_to;
+	ct.references = to->references;
 	ct.auto_submitted = "auto-replied";
 	ct.content_language = model_lang_code(lang);
 	ct.text = body;
 	if (compose_text_message(&ct, &data, &len, err, sizeof(err)) == -1) {
 		/* Outside input (a name, a subject) we cannot put in a header:
 		 * answer without it rather than not at all. */
-		log_warnx("reply compose to=%s: %s; retrying without name", m->from_addr, err);
+		log_warnx("reply compose to=%s: %s; retrying without name", to->addr, err);
 		ct.to_name = NULL;
 		ct.in_reply_to = NULL;
 		ct.references = NULL;
 		if (compose_text_message(&ct, &data, &len, err, sizeof(err)) == -1) {
-			log_warnx("reply compose to=%s: %s", m->from_addr, err);
+			log_warnx("reply compose to=%s: %s", to->addr, err);
 			return HP_OK;
 		}
 	}
-	if (store_outbox_add(app->store, app->cfg->office.bounce_address ?
+	if (store_outbox_add(app->store, STORE_OUT_REPLY,
+	    app->cfg->office.bounce_address ?
 	    app->cfg->office.bounce_address : app->cfg->office.address,
-	    m->from_addr, msgid, data, len, now, &id) == -1) {
-		log_warnx("reply queue to=%s: %s", m->from_addr, store_error(app->store));
+	    to->addr, msgid, data, len, now, &id) == -1) {
+		log_warnx("reply queue to=%s: %s", to->addr, store_error(app->store));
 		rc = store_error_is_temporary(app->store) ? HP_RETRY : HP_FATAL;
 		goto fail;
 	}
-	log_info("reply queued to=%s outbox=%lld msgid=<%s>", m->from_addr,
+	log_info("reply queued to=%s outbox=%lld msgid=<%s>", to->addr,
 	    (long long)id, msgid);
 	rc = HP_OK;
 fail:
@@ -149,7 +150,7 @@ clean_subject(const char *s)
 }
 
 enum hp_status
-reply_queue(struct app *app, const struct msg *m, enum lang lang,
+reply_send(struct app *app, const struct reply_to *to, enum lang lang,
     const char *template_name, json_t *ctx, time_t now)
 {
 	char err[512], *text = NULL;
@@ -158,24 +159,23 @@ reply_queue(struct app *app, const struct msg *m, enum lang lang,
 	unsigned count = 0;
 	enum hp_status rc;
 
-	if (m->from_addr == NULL || !addr_valid(m->from_addr)) {
-		log_info("reply skipped: no valid sender address msgid=<%s>",
-		    m->message_id ? m->message_id : "");
+	if (to->addr == NULL || !addr_valid(to->addr)) {
+		log_info("reply skipped: no valid address to answer msgid=<%s>",
+		    to->in_reply_to ? to->in_reply_to : "");
 		return HP_OK;
 	}
-	if (store_outbox_count_to(app->store, m->from_addr, now - 3600, &count) == -1)
+	if (store_outbox_count_to(app->store, to->addr, now - 3600, &count) == -1)
 		return store_error_is_temporary(app->store) ? HP_RETRY : HP_FATAL;
 	if (count >= app->cfg->limits.replies_per_hour) {
 		log_warnx("reply suppressed to=%s: %u replies in the last hour (limit %u)",
-		    m->from_addr, count, app->cfg->limits.replies_per_hour);
+		    to->addr, count, app->cfg->limits.replies_per_hour);
 		return HP_OK;
 	}
-	subj = clean_subject(m->subject);
+	subj = clean_subject(to->subject);
 	json_object_set_new(ctx, "subject", json_string(subj));
+	json_object_set_new(ctx, "has_subject", json_boolean(*subj != '\0'));
 	free(subj);
-	json_object_set_new(ctx, "has_subject", json_boolean(m->subject && *m->subject));
-	json_object_set_new(ctx, "sender_name", m->from_name ?
-	    json_string(m->from_name) : json_null());
+	json_object_set_new(ctx, "sender_name", to->name ? json_string(to->name) : json_null());
 	json_object_set_new(ctx, "office", json_string(app->cfg->office.name ?
 	    app->cfg->office.name : app->cfg->office.address));
 	json_object_set_new(ctx, "office_address", json_string(app->cfg->office.address));
@@ -185,7 +185,17 @@ reply_queue(struct app *app, const struct msg *m, enum lang lang,
 		return HP_FATAL;
 	}
 	split_subject(text, &subject, &body);
-	rc = queue_text(app, m, lang, subject ? subject : "hanzepost", body, now);
+	rc = queue_text(app, to, lang, subject ? subject : "hanzepost", body, now);
 	free(text);
 	return rc;
+}
+
+enum hp_status
+reply_queue(struct app *app, const struct msg *m, enum lang lang,
+    const char *template_name, json_t *ctx, time_t now)
+{
+	struct reply_to to = { m->from_addr, m->from_name, m->subject,
+	    m->message_id, m->references };
+
+	return reply_send(app, &to, lang, template_name, ctx, now);
 }

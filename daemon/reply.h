@@ -16,13 +16,27 @@
 #include "app.h"
 #include "msg.h"
 
+/* Whom an answer goes to, and what it answers (all borrowed; any but addr
+ * may be NULL). */
+struct reply_to {
+	const char *addr, *name;
+	const char *subject;		/* the subject answered ("Re: " is added) */
+	const char *in_reply_to;	/* Message-ID answered, without <> */
+	const char *references;
+};
+
 /*
- * Render LANG/template against ctx and queue the result to m's sender.
+ * Render LANG/template against ctx and queue the result to to->addr.
+ * ctx gains subject, has_subject, sender_name, office and office_address.
  * The rendered text starts with a "Subject: ..." line and a blank line;
  * the rest is the body.  Returns HP_OK (queued, or deliberately not sent:
  * rate limit, no valid sender), HP_RETRY on a temporary database error,
  * HP_FATAL on a template error (the admin must fix the installation).
  */
+enum hp_status reply_send(struct app *app, const struct reply_to *to,
+    enum lang lang, const char *template_name, json_t *ctx, time_t now);
+
+/* reply_send to m's sender, answering m. */
 enum hp_status reply_queue(struct app *app, const struct msg *m,
     enum lang lang, const char *template_name, json_t *ctx, time_t now);
 

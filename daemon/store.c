@@ -4,8 +4,9 @@
  * every part uses to run a statement, transactions and errors.  The
  * domain functions live in store_registry.c (organisations and the
  * changelog), store_mail.c (mailbox state, handled messages, parse
- * attempts) and store_outbox.c (the outbox); store_int.h is what they
- * share.
+ * attempts), store_outbox.c (the outbox) and store_access.c (pending
+ * actions, subscribers, office addresses, ambassadors); store_int.h is
+ * what they share.
  *
  * All SQL of hanzepost is in the two tables below (migrations,
  * statements); the functions only bind values and read columns, so no
@@ -89,10 +90,47 @@ static const char *const migrations[] = {
 	" sent_at INTEGER) STRICT;"
 	"CREATE INDEX outbox_due ON outbox(state, next_attempt);"
 	"CREATE INDEX outbox_recipient ON outbox(recipient, created_at);",
+	/* 2: who may do what (issue 3): pending confirmations and
+	 * moderation, subscribers with their consent record, office
+	 * addresses and ambassadors managed by the CLI, and the kind of an
+	 * outbox row so mailings do not count against the reply limit. */
+	"CREATE TABLE pending ("
+	" id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL"
+	"  CHECK (kind IN ('update', 'new_org', 'remove', 'subscribe')),"
+	" org_name TEXT, sector TEXT, requester TEXT NOT NULL,"
+	" authorisers TEXT NOT NULL, payload TEXT NOT NULL, source_msgid TEXT,"
+	" created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'done', 'rejected')),"
+	" done_at INTEGER, done_by TEXT, done_msgid TEXT) STRICT;"
+	"CREATE TABLE subscribers ("
+	" id INTEGER PRIMARY KEY, email TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+	" name TEXT, lang TEXT NOT NULL CHECK (lang IN ('nl', 'en')),"
+	" newsletter INTEGER NOT NULL CHECK (newsletter IN (0, 1)),"
+	" events INTEGER NOT NULL CHECK (events IN (0, 1)),"
+	" status TEXT NOT NULL"
+	"  CHECK (status IN ('active', 'unsubscribed', 'disabled')),"
+	" consent_at INTEGER, consent_source_msgid TEXT,"
+	" consent_confirm_msgid TEXT, unsub_token TEXT NOT NULL UNIQUE,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE office ("
+	" email TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
+	" added_at INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE ambassadors ("
+	" email TEXT NOT NULL COLLATE NOCASE, sector TEXT NOT NULL,"
+	" added_at INTEGER NOT NULL, PRIMARY KEY (email, sector)) STRICT;"
+	"CREATE INDEX ambassadors_sector ON ambassadors(sector, email);"
+	"ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply'"
+	" CHECK (kind IN ('reply', 'mailing'));",
 };
 #define STORE_VERSION ((int)HP_NELEM(migrations))
 
 #define ORG_COLS "id, name, sector, website, description, internships, updated_at"
+/* Read by sub_from_row() in store_access.c, in this order. */
+#define SUB_COLS "id, email, name, lang, status, consent_source_msgid," \
+	" consent_confirm_msgid, unsub_token, newsletter, events, consent_at," \
+	" created_at, updated_at"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -158,8 +196,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_CHANGES_SINCE] = "SELECT org_name, field, old_value, new_value,"
 	    " actor, message_id, at FROM changes WHERE at >= ?1 ORDER BY id",
 	[S_OUT_ADD] = "INSERT INTO outbox (sender, recipient, message_id, data,"
-	    " state, created_at, next_attempt)"
-	    " VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5)",
+	    " state, created_at, next_attempt, kind)"
+	    " VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6)",
 	[S_OUT_DUE] = "SELECT id, sender, recipient, message_id, data, attempts,"
 	    " created_at FROM outbox WHERE state = 'queued'"
 	    " AND next_attempt <= ?1 ORDER BY id LIMIT ?2",
@@ -172,7 +210,60 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_LIST] = "SELECT id, recipient, message_id, state, attempts,"
 	    " smtp_code, reply, created_at, next_attempt FROM outbox ORDER BY id",
 	[S_OUT_COUNT] = "SELECT count(*) FROM outbox"
-	    " WHERE recipient = ?1 AND created_at >= ?2",
+	    " WHERE recipient = ?1 AND created_at >= ?2 AND kind = 'reply'",
+	[S_PEND_ADD] = "INSERT INTO pending (token_hash, kind, org_name, sector,"
+	    " requester, authorisers, payload, source_msgid, created_at,"
+	    " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[S_PEND_GET] = "SELECT id, kind, org_name, sector, requester,"
+	    " authorisers, payload, source_msgid, state, done_by, done_msgid,"
+	    " created_at, expires_at, done_at FROM pending WHERE token_hash = ?1",
+	[S_PEND_FINISH] = "UPDATE pending SET state = ?2, done_at = ?3,"
+	    " done_by = ?4, done_msgid = ?5 WHERE id = ?1 AND state = 'pending'",
+	[S_PEND_STATE] = "SELECT state FROM pending WHERE id = ?1",
+	[S_SUB_GET] = "SELECT " SUB_COLS " FROM subscribers WHERE email = ?1",
+	[S_SUB_BY_TOKEN] = "SELECT " SUB_COLS " FROM subscribers"
+	    " WHERE unsub_token = ?1",
+	/* A NULL token keeps the row's own: looked up in the VALUES so
+	 * that NOT NULL holds before the conflict is resolved. */
+	[S_SUB_PUT] = "INSERT INTO subscribers (email, name, lang, newsletter,"
+	    " events, status, consent_at, consent_source_msgid,"
+	    " consent_confirm_msgid, unsub_token, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, 0), ?8, ?9,"
+	    " coalesce(?10, (SELECT unsub_token FROM subscribers"
+	    " WHERE email = ?1)), ?11, ?11)"
+	    " ON CONFLICT (email) DO UPDATE SET name = excluded.name,"
+	    " lang = excluded.lang, newsletter = excluded.newsletter,"
+	    " events = excluded.events, status = excluded.status,"
+	    " consent_at = excluded.consent_at,"
+	    " consent_source_msgid = excluded.consent_source_msgid,"
+	    " consent_confirm_msgid = excluded.consent_confirm_msgid,"
+	    " unsub_token = excluded.unsub_token,"
+	    " updated_at = excluded.updated_at",
+	/* SET expressions all see the old row: a list stays on only when it
+	 * was on and is not named. */
+	[S_SUB_UNSUB] = "UPDATE subscribers SET"
+	    " newsletter = CASE WHEN ?2 THEN 0 ELSE newsletter END,"
+	    " events = CASE WHEN ?3 THEN 0 ELSE events END,"
+	    " status = CASE WHEN (newsletter AND NOT ?2) OR (events AND NOT ?3)"
+	    " THEN status ELSE 'unsubscribed' END, updated_at = ?4"
+	    " WHERE email = ?1 AND ((?2 AND newsletter) OR (?3 AND events))",
+	[S_SUB_DELETE] = "DELETE FROM subscribers WHERE email = ?1",
+	[S_SUB_ALL] = "SELECT " SUB_COLS " FROM subscribers ORDER BY email, id",
+	[S_OFFICE_ADD] = "INSERT INTO office (email, added_at) VALUES (?1, ?2)"
+	    " ON CONFLICT (email) DO NOTHING",
+	[S_OFFICE_REMOVE] = "DELETE FROM office WHERE email = ?1",
+	[S_OFFICE_IS] = "SELECT 1 FROM office WHERE email = ?1",
+	[S_OFFICE_ALL] = "SELECT email, added_at FROM office ORDER BY email",
+	[S_AMB_ADD] = "INSERT INTO ambassadors (email, sector, added_at)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (email, sector) DO NOTHING",
+	[S_AMB_REMOVE] = "DELETE FROM ambassadors WHERE email = ?1"
+	    " AND sector = ?2",
+	[S_AMB_IS] = "SELECT 1 FROM ambassadors WHERE email = ?1"
+	    " AND sector = ?2",
+	[S_AMB_ALL] = "SELECT email, sector, added_at FROM ambassadors"
+	    " ORDER BY sector, email",
+	[S_AMB_SECTOR] = "SELECT email FROM ambassadors WHERE sector = ?1"
+	    " ORDER BY email",
 };
 
 /* ---- errors, statements, binding (contracts in store_int.h) */

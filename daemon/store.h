@@ -204,13 +204,17 @@ struct store_outmsg {
 	time_t created_at;
 };
 
-/* Queue a fully built RFC 5322 message (CRLF bytes, len of them) for one
- * recipient: state queued, next attempt now.  message_id must be unique
- * in the outbox (a second add with the same one fails).  Sets *id (may be
- * NULL). */
-int store_outbox_add(struct store *st, const char *sender,
-    const char *recipient, const char *message_id, const char *data,
-    size_t len, time_t now, int64_t *id);
+/* What an outbox row is: an answer to someone's mail (counted by the
+ * reply rate limit) or one copy of a mailing (newsletter, invitation). */
+enum store_out_kind { STORE_OUT_REPLY, STORE_OUT_MAILING };
+
+/* Queue a fully built RFC 5322 message (CRLF bytes, len of them) of the
+ * given kind for one recipient: state queued, next attempt now.
+ * message_id must be unique in the outbox (a second add with the same one
+ * fails).  Sets *id (may be NULL). */
+int store_outbox_add(struct store *st, enum store_out_kind kind,
+    const char *sender, const char *recipient, const char *message_id,
+    const char *data, size_t len, time_t now, int64_t *id);
 
 /* Up to limit queued rows whose next attempt is <= now, oldest first.
  * *msgs is a new array (NULL when *n == 0): free with store_outmsgs_free. */
@@ -240,9 +244,156 @@ int store_outbox_list(struct store *st,
         time_t created_at, time_t next_attempt, void *arg),
     void *arg);
 
-/* Count the outbox rows (any state) queued to recipient (ASCII case
- * ignored) at or after since: the reply rate limit's bookkeeping. */
+/* Count the outbox rows of kind STORE_OUT_REPLY (any state) queued to
+ * recipient (ASCII case ignored) at or after since: the reply rate
+ * limit's bookkeeping.  Mailings do not count. */
 int store_outbox_count_to(struct store *st, const char *recipient,
     time_t since, unsigned *count);
+
+/* ---- pending actions: confirmations and moderation (store_access.c)
+ *
+ * A pending action is something held until the right person says yes: an
+ * update or removal confirmed by a registered contact, a new organisation
+ * approved by an ambassador or the office, a subscription confirmed by the
+ * address itself.  It is found by the SHA-256 (hex) of its token, never by
+ * the token: the store never sees a usable token.  Expiry is the caller's
+ * check (expires_at is stored and returned as given). */
+
+struct store_pending {
+	int64_t id;
+	char *kind;		/* "update", "new_org", "remove", "subscribe" */
+	char *org_name;		/* NULL when none */
+	char *sector;		/* canonical English name; NULL when none */
+	char *requester;	/* the address that asked */
+	char *authorisers;	/* comma list of who may authorise (log, mail) */
+	char *payload;		/* JSON, as given */
+	char *source_msgid;	/* NULL when none */
+	char *state;		/* "pending", "done", "rejected" */
+	char *done_by;		/* NULL while pending */
+	char *done_msgid;	/* NULL while pending or when none */
+	time_t created_at, expires_at;
+	time_t done_at;		/* 0 while pending */
+};
+
+/* Add a pending action in state "pending".  token_hash must be new (a
+ * second add with the same hash fails); kind must be one of the four
+ * above; requester, authorisers and payload must not be NULL; org_name,
+ * sector and source_msgid may be.  Sets *id (may be NULL). */
+int store_pending_add(struct store *st, const char *token_hash,
+    const char *kind, const char *org_name, const char *sector,
+    const char *requester, const char *authorisers, const char *payload,
+    const char *source_msgid, time_t now, time_t expires_at, int64_t *id);
+
+/* The action whose token hashes to token_hash, in any state: returns 1
+ * and a new *out (free with store_pending_free), 0 and *out = NULL when
+ * there is none, -1 on error. */
+int store_pending_get(struct store *st, const char *token_hash,
+    struct store_pending **out);
+
+/* NULL is a no-op. */
+void store_pending_free(struct store_pending *p);
+
+/* Close action id: state "done" or "rejected", by (the address that
+ * decided; may be NULL), msgid (the Message-ID that carried the decision;
+ * may be NULL), at now.  Single use: returns 0 when it was pending and is
+ * closed now, 1 when it was already closed (a second use: nothing is
+ * changed), -1 on error (an unknown id, a bad state).  Run it in the same
+ * transaction as the action's effects. */
+int store_pending_finish(struct store *st, int64_t id, const char *state,
+    const char *by, const char *msgid, time_t now);
+
+/* ---- subscribers (store_access.c) */
+
+struct store_subscriber {
+	int64_t id;			/* 0 until stored */
+	char *email;
+	char *name;			/* NULL when unknown */
+	char *lang;			/* "nl" or "en" */
+	char *status;			/* "active", "unsubscribed", "disabled" */
+	char *consent_source_msgid;	/* the mail that asked; "cli" for the office */
+	char *consent_confirm_msgid;	/* the mail that confirmed; NULL when none */
+	char *unsub_token;		/* 32 hex chars, unique */
+	bool newsletter, events;	/* the lists */
+	time_t consent_at;		/* 0 when none */
+	time_t created_at, updated_at;
+};
+
+/* The subscriber with this address (ASCII case ignored): 1 and a new *out
+ * (free with store_subscriber_free), 0 and *out = NULL when none, -1 on
+ * error. */
+int store_subscriber_get(struct store *st, const char *email,
+    struct store_subscriber **out);
+
+/* The subscriber whose unsubscribe token is unsub_token (exact): 1 and a
+ * new *out, 0 and *out = NULL, or -1, as store_subscriber_get. */
+int store_subscriber_by_token(struct store *st, const char *unsub_token,
+    struct store_subscriber **out);
+
+/* Insert the subscriber s->email, or update the row with that address
+ * (ASCII case ignored) from every field of s, with updated_at = now
+ * (created_at = now for a new row; s->id, s->created_at and s->updated_at
+ * are not read).  When s->unsub_token is NULL an existing row keeps its
+ * token; a new row needs one (else -1).  lang and status must be values
+ * of the lists above (else -1); consent_at 0 stores "none". */
+int store_subscriber_put(struct store *st, const struct store_subscriber *s,
+    time_t now);
+
+/* Turn off the lists named (newsletter, events) for email; the status
+ * becomes "unsubscribed" when no list is left on.  Returns 1 when a named
+ * list was on and is off now, 0 when the address is unknown or none of
+ * the named lists was on (nothing changed), -1 on error. */
+int store_subscriber_unsubscribe(struct store *st, const char *email,
+    bool newsletter, bool events, time_t now);
+
+/* Erase the subscriber's row, consent record included (`subscribers
+ * remove`).  1 when deleted, 0 when there was none, -1 on error. */
+int store_subscriber_delete(struct store *st, const char *email);
+
+/* Every subscriber, sorted by address (ASCII case ignored), one cb call
+ * each (s borrowed for the call).  The rows are read before the first
+ * call, so cb may use the store.  cb returns 0 to go on; any other value
+ * stops the walk and is returned.  Returns 0 when all were visited, -1
+ * on a store error. */
+int store_subscriber_list(struct store *st,
+    int (*cb)(const struct store_subscriber *s, void *arg), void *arg);
+
+/* Free s and its strings.  NULL is a no-op. */
+void store_subscriber_free(struct store_subscriber *s);
+
+/* ---- office addresses (besides [office] admins of the config) and
+ * sector ambassadors (store_access.c).  Addresses compare ASCII case
+ * insensitively; sector is the canonical English name
+ * (model_sector_name), stored as given. */
+
+/* 0 when added, 1 when it was already there, -1 on error. */
+int store_office_add(struct store *st, const char *email, time_t now);
+/* 1 when removed, 0 when it was not there, -1 on error. */
+int store_office_remove(struct store *st, const char *email);
+/* *is = whether email is an office address in the store (the config's
+ * admins are not consulted).  0, or -1 on error. */
+int store_office_is(struct store *st, const char *email, bool *is);
+/* Every office address in the store, sorted; cb as store_changes_since
+ * (must not write to the store; non-zero stops and is returned). */
+int store_office_list(struct store *st,
+    int (*cb)(const char *email, time_t added_at, void *arg), void *arg);
+
+/* 0 when added, 1 when email was already an ambassador of sector, -1. */
+int store_ambassador_add(struct store *st, const char *email,
+    const char *sector, time_t now);
+/* 1 when removed, 0 when there was no such pair, -1 on error. */
+int store_ambassador_remove(struct store *st, const char *email,
+    const char *sector);
+/* *is = whether email is an ambassador of sector.  0, or -1. */
+int store_ambassador_is(struct store *st, const char *email,
+    const char *sector, bool *is);
+/* Every (email, sector) pair, sorted by sector, then address; cb as
+ * store_office_list. */
+int store_ambassador_list(struct store *st,
+    int (*cb)(const char *email, const char *sector, time_t added_at,
+        void *arg), void *arg);
+/* The ambassadors of sector, sorted.  *emails is a new array of new
+ * strings (free each and the array; NULL when *n == 0). */
+int store_ambassadors_for_sector(struct store *st, const char *sector,
+    char ***emails, size_t *n);
 
 #endif

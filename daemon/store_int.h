@@ -1,7 +1,8 @@
 /*
  * store_int: what the parts of the store adapter share -- store.c
  * (connection, migrations, the statement table, helpers, transactions,
- * errors), store_registry.c, store_mail.c and store_outbox.c.  Private to
+ * errors), store_registry.c, store_mail.c, store_outbox.c and
+ * store_access.c.  Private to
  * the store module: nothing outside daemon/store*.c includes it; everyone
  * else uses store.h.
  *
@@ -39,6 +40,11 @@ enum store_stmt_id {
 	S_NET_ADD, S_CONTACT_ADD, S_ACT_ADD,
 	S_NAMES_FOR_CONTACT, S_CHANGE_ADD, S_CHANGES_SINCE,
 	S_OUT_ADD, S_OUT_DUE, S_OUT_RESULT, S_OUT_LIST, S_OUT_COUNT,
+	S_PEND_ADD, S_PEND_GET, S_PEND_FINISH, S_PEND_STATE,
+	S_SUB_GET, S_SUB_BY_TOKEN, S_SUB_PUT, S_SUB_UNSUB, S_SUB_DELETE,
+	S_SUB_ALL,
+	S_OFFICE_ADD, S_OFFICE_REMOVE, S_OFFICE_IS, S_OFFICE_ALL,
+	S_AMB_ADD, S_AMB_REMOVE, S_AMB_IS, S_AMB_ALL, S_AMB_SECTOR,
 	S_COUNT
 };
 

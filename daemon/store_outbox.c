@@ -2,7 +2,8 @@
  * store_outbox: the outbox part of the store adapter (see store.h): fully
  * built messages queued durably, one row per recipient, so a reply is
  * never lost while SMTP is down; the due rows, delivery results, the list
- * for `queue list` and the count behind the reply rate limit.
+ * for `queue list` and the count behind the reply rate limit (replies
+ * only: a newsletter must not use up someone's answers).
  *
  * Must not: hold SQL text (it names statements of store.c's table), log,
  * talk SMTP, or decide on backoff: the outbox service passes the next
@@ -23,20 +24,30 @@ static const char *const out_state_names[] = {
 	[STORE_OUT_FAILED] = "failed",
 };
 
+/* The values of outbox.kind, likewise. */
+static const char *const out_kind_names[] = {
+	[STORE_OUT_REPLY] = "reply",
+	[STORE_OUT_MAILING] = "mailing",
+};
+
 /* ---- outbox */
 
 int
-store_outbox_add(struct store *st, const char *sender, const char *recipient,
-    const char *message_id, const char *data, size_t len, time_t now,
-    int64_t *id)
+store_outbox_add(struct store *st, enum store_out_kind kind,
+    const char *sender, const char *recipient, const char *message_id,
+    const char *data, size_t len, time_t now, int64_t *id)
 {
-	sqlite3_stmt *s = store_stmt_get(st, S_OUT_ADD);
+	sqlite3_stmt *s = NULL;
 	int ret = -1;
 
-	if (s == NULL || store_bind_text(st, s, 1, sender) == -1 ||
+	if ((unsigned)kind >= HP_NELEM(out_kind_names))
+		return store_fail(st, 0, "queue message: bad kind %d", (int)kind);
+	if ((s = store_stmt_get(st, S_OUT_ADD)) == NULL ||
+	    store_bind_text(st, s, 1, sender) == -1 ||
 	    store_bind_text(st, s, 2, recipient) == -1 ||
 	    store_bind_text(st, s, 3, message_id) == -1 ||
-	    store_bind_int(st, s, 5, (int64_t)now) == -1)
+	    store_bind_int(st, s, 5, (int64_t)now) == -1 ||
+	    store_bind_text(st, s, 6, out_kind_names[kind]) == -1)
 		goto fail;
 	if (sqlite3_bind_blob64(s, 4, len ? data : "", len,
 	    SQLITE_STATIC) != SQLITE_OK) {

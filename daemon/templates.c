@@ -1,8 +1,6 @@
 /* templates: see templates.h. */
 #include "templates.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "tpl.h"
 #include "util.h"
 
@@ -92,31 +89,7 @@ templates_shipped_dir(const struct templates *t)
 int
 templates_read_file(const char *path, size_t max, char **out, size_t *len)
 {
-	struct buf b;
-	char chunk[8192];
-	ssize_t n;
-	int fd, rc = -1;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	buf_init(&b, max);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (buf_append(&b, chunk, (size_t)n) == -1) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	*out = buf_release(&b, len);
-	rc = 0;
-fail:
-	buf_free(&b);
-	close(fd);
-	return rc;
+	return hp_read_file(path, max, out, len);
 }
 
 /* Load LANG/name from the override directory, else the shipped one. */
@@ -133,7 +106,7 @@ templates_load(struct templates *t, enum lang lang, const char *name)
 		if (dirs[i] == NULL)
 			continue;
 		path = xasprintf("%s/%s/%s", dirs[i], model_lang_code(lang), name);
-		if (templates_read_file(path, TEMPLATE_MAX, &text, NULL) == -1)
+		if (hp_read_file(path, TEMPLATE_MAX, &text, NULL) == -1)
 			text = NULL;
 		free(path);
 	}

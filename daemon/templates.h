@@ -32,8 +32,8 @@ const char *templates_shipped_dir(const struct templates *t);
 int templates_render(struct templates *t, enum lang lang, const char *name,
     json_t *ctx, char **out, char *err, size_t errlen);
 
-/* Read a whole file (at most max bytes) into a NUL-terminated string.
- * 0, or -1 with errno set (EFBIG when larger than max). */
+/* Same as hp_read_file (util.h), which callers should use; kept only
+ * while tests/unit/test_templates.c still calls it by this name. */
 int templates_read_file(const char *path, size_t max, char **out, size_t *len);
 
 #endif

@@ -234,50 +234,19 @@ is_invisible(uint32_t cp)
 	    cp == 0x2060 || cp == 0xfeff;
 }
 
-/* Decode one UTF-8 character at s (n > 0 bytes left); *len gets its
- * length.  Malformed input (overlong, surrogate, cut off) yields U+FFFD
- * over one byte. */
-static uint32_t
-utf8_next(const unsigned char *s, size_t n, size_t *len)
-{
-	uint32_t cp;
-	size_t need;
-
-	*len = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 1, cp = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 2, cp = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 3, cp = s[0] & 0x07u;
-	else
-		return 0xfffd;
-	if (n <= need)
-		return 0xfffd;
-	for (size_t k = 1; k <= need; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0xfffd;
-		cp = (cp << 6) | (s[k] & 0x3fu);
-	}
-	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0xfffd;
-	*len = need + 1;
-	return cp;
-}
-
 static void
 emit_text(struct conv *c, const unsigned char *s, size_t n)
 {
 	size_t i = 0, len;
 
 	while (i < n && !c->full) {
-		uint32_t cp = utf8_next(s + i, n - i, &len);
+		uint32_t cp = hp_utf8_decode(s + i, n - i, &len);
 		const char *bytes = (const char *)s + i;
+		bool bad = cp == HP_UTF8_BAD;
 
 		i += len;
+		if (bad)
+			cp = 0xfffd;
 		if (c->pre == 0 && (cp == ' ' || cp == '\t' || cp == '\n' ||
 		    cp == '\r' || cp == '\f' || cp == '\v')) {
 			c->space = true;
@@ -293,7 +262,7 @@ emit_text(struct conv *c, const unsigned char *s, size_t n)
 		begin_content(c);
 		if (cp == 0xa0)
 			put(c, " ", 1);
-		else if (cp == 0xfffd && len == 1)
+		else if (bad)
 			put(c, "\xef\xbf\xbd", 3);
 		else
 			put(c, bytes, len);

@@ -1,11 +1,12 @@
 /*
- * util: see util.h.  Nothing here logs or does I/O except the one
- * fatal message on out-of-memory.
+ * util: see util.h.  Nothing here logs; the only output of its own is
+ * the one fatal message on out-of-memory.
  */
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,49 +155,52 @@ hp_utf8_seqlen(const unsigned char *s)
 	return 1;
 }
 
+uint32_t
+hp_utf8_decode(const unsigned char *s, size_t n, size_t *len)
+{
+	uint32_t cp;
+	size_t need;
+
+	*len = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	/* Lead bytes C0, C1 and F5..FF can only start overlong or too large
+	 * sequences; E0, F0 and F4 still need the checks below. */
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 1, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 2, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 3, cp = s[0] & 0x07u;
+	else
+		return HP_UTF8_BAD;
+	if (n <= need)
+		return HP_UTF8_BAD;
+	for (size_t k = 1; k <= need; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return HP_UTF8_BAD;
+		cp = (cp << 6) | (s[k] & 0x3fu);
+	}
+	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return HP_UTF8_BAD;
+	*len = need + 1;
+	return cp;
+}
+
 bool
 hp_utf8_valid(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+	size_t i = 0, n;
 
 	while (i < len) {
-		unsigned char c = s[i];
-		size_t need;
-		uint32_t cp;
+		uint32_t cp = hp_utf8_decode(s + i, len - i, &n);
 
-		if (c < 0x80) {
-			if (c < 0x20 && c != '\t' && c != '\r' && c != '\n')
-				return false;
-			if (c == 0x7f)
-				return false;
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3;
-			cp = c & 0x07;
-		} else
+		if (cp == HP_UTF8_BAD || cp == 0x7f ||
+		    (cp < 0x20 && cp != '\t' && cp != '\r' && cp != '\n'))
 			return false;
-		if (len - i <= need)
-			return false;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and beyond U+10FFFF. */
-		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
+		i += n;
 	}
 	return true;
 }
@@ -282,4 +286,99 @@ hp_parse_duration(const char *s, uint64_t *out)
 {
 	static const uint64_t f[] = { 1, 60, 3600, 86400 };
 	return parse_scaled(s, "smhd", f, out);
+}
+
+int
+hp_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+ssize_t
+hp_read_full(int fd, void *buf, size_t size)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < size) {
+		ssize_t r = read(fd, p + got, size - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int
+hp_write_full(int fd, const void *buf, size_t size)
+{
+	const char *p = buf;
+
+	while (size > 0) {
+		ssize_t r = write(fd, p, size);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += r;
+		size -= (size_t)r;
+	}
+	return 0;
+}
+
+int
+hp_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	char *data = NULL;
+	size_t cap = 0, used = 0;
+	ssize_t r;
+	int fd, err;
+
+	if (max > SIZE_MAX / 2)
+		max = SIZE_MAX / 2;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return -1;
+	/* Grow towards max + 1 bytes: reading that one byte more is how a
+	 * file larger than max shows, without trusting st_size (pipes have
+	 * none, and files change). */
+	do {
+		cap = cap == 0 ? 8192 : cap * 2;
+		if (cap > max + 1)
+			cap = max + 1;
+		data = xreallocarray(data, cap + 1, 1);
+		if ((r = hp_read_full(fd, data + used, cap - used)) == -1)
+			goto fail;
+		used += (size_t)r;
+	} while (used == cap && cap <= max);
+	if (used > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	close(fd);
+	data[used] = '\0';
+	*out = data;
+	if (len != NULL)
+		*len = used;
+	return 0;
+fail:
+	err = errno;
+	free(data);
+	close(fd);
+	errno = err;
+	return -1;
 }

@@ -41,12 +41,16 @@ SMTP_PORT = int(ENV["HP_SMTP_PORT"])
 CA = ENV["HP_CA"]
 PASSWORD = ENV.get("HP_PASSWORD", "secret")
 OFFICE = "office@example.org"
+# The authserv-id of "our receiving server": the tests add the
+# Authentication-Results header such a server would (RFC 8601).
+TRUSTED_ID = "mx.example.org"
 
 
 class Instance:
     """A hanzepost configuration with its own database and work dir."""
 
-    def __init__(self, ca_file=CA, imap_url=None, extra=""):
+    def __init__(self, ca_file=CA, imap_url=None, extra="",
+                 admins="admin@example.org", trusted=TRUSTED_ID):
         self.dir = tempfile.mkdtemp(prefix="hpi.", dir=RUN)
         pw = os.path.join(self.dir, "imap.password")
         with open(os.open(pw, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
@@ -61,6 +65,7 @@ user = {OFFICE}
 password_file = {pw}
 ca_file = {ca_file or ""}
 poll_interval = 5
+trusted_authserv_id = {trusted}
 
 [smtp]
 url = smtp://127.0.0.1:{SMTP_PORT}
@@ -68,7 +73,7 @@ ca_file = {CA}
 
 [office]
 address = Deventer Internationaal <{OFFICE}>
-admins = admin@example.org
+admins = {admins}
 bounce_address = office+bounce@example.org
 unsubscribe_address = office+unsubscribe@example.org
 language = nl
@@ -121,9 +126,16 @@ def tls_context():
     return ctx
 
 
+def auth_header(sender, authserv=TRUSTED_ID, result="pass"):
+    domain = sender.rsplit("@", 1)[1]
+    return "%s; dkim=%s header.d=%s; dmarc=%s header.from=%s" % (
+        authserv, result, domain, result, domain)
+
+
 def submit(sender, subject, body, to=OFFICE, charset="utf-8", html=None,
-           headers=None, raw=None, name=None):
-    """Send one message through Postfix; returns its Message-ID."""
+           headers=None, raw=None, name=None, auth=True):
+    """Send one message through Postfix; returns its Message-ID.  With auth,
+    it carries the Authentication-Results our receiving server would add."""
     if raw is None:
         msg = email.message.EmailMessage(policy=email.policy.SMTP)
         msg["From"] = "%s <%s>" % (name, sender) if name else sender
@@ -131,6 +143,8 @@ def submit(sender, subject, body, to=OFFICE, charset="utf-8", html=None,
         msg["Subject"] = subject
         msg["Message-ID"] = email.utils.make_msgid(domain="partner.example")
         msg["Date"] = email.utils.formatdate(localtime=True)
+        if auth:
+            msg["Authentication-Results"] = auth_header(sender)
         for k, v in (headers or {}).items():
             msg[k] = v
         if html is not None:

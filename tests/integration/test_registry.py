@@ -44,7 +44,9 @@ def clear_all():
 class Registry(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.hp = hp.Instance()
+        # Anna and Bob are office addresses here, so their authenticated
+        # forms apply at once; who-may-do-what is test_access.py's subject.
+        cls.hp = hp.Instance(admins="admin@example.org, %s, %s" % (ANNA, BOB))
         clear_all()
 
     def submit_and_poll(self, sender, subject, body, **kw):

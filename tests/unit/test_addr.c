@@ -188,6 +188,33 @@ test_equal(void **state)
 	assert_false(addr_equal(NULL, NULL));
 }
 
+static void
+test_domain(void **state)
+{
+	char label[70];
+
+	assert_true(addr_domain_valid("example.org", 11));
+	assert_true(addr_domain_valid("Mail-1.Example.ORG", 18));
+	assert_true(addr_domain_valid("10.example.org1", 15));
+	/* Only the first len bytes count. */
+	assert_true(addr_domain_valid("example.org/path", 11));
+	assert_false(addr_domain_valid("localhost", 9));
+	assert_false(addr_domain_valid("", 0));
+	assert_false(addr_domain_valid("192.168.1.1", 11));
+	assert_false(addr_domain_valid("-a.example", 10));
+	assert_false(addr_domain_valid("a-.example", 10));
+	assert_false(addr_domain_valid("a..example", 10));
+	assert_false(addr_domain_valid("a.example.", 10));
+	assert_false(addr_domain_valid("a_b.example", 11));
+	assert_false(addr_domain_valid("b\xc3\xbcro.example", 13));
+	memset(label, 'a', 63);
+	memcpy(label + 63, ".nl", 4);
+	assert_true(addr_domain_valid(label, 66));
+	label[63] = 'a';
+	memcpy(label + 64, ".nl", 4);
+	assert_false(addr_domain_valid(label, 67));
+}
+
 int
 main(void)
 {
@@ -199,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_mailbox_invalid),
 		cmocka_unit_test(test_injection),
 		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_domain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,8 @@ static const char *const own[] = {
 };
 
 static const struct classify_rules rules = {
-	own, sizeof(own) / sizeof(own[0]), "office+bounce@example.org"
+	own, sizeof(own) / sizeof(own[0]), "office+bounce@example.org",
+	"office+unsubscribe@example.org"
 };
 
 /* A person's ordinary mail: every optional header absent. */
@@ -128,7 +129,7 @@ test_bounce_address(void **state)
 static void
 test_bounce_address_unset(void **state)
 {
-	struct classify_rules r = { own, 0, NULL };
+	struct classify_rules r = { own, 0, NULL, NULL };
 	struct msg m = person();
 	const char *why;
 

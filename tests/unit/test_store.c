@@ -642,15 +642,19 @@ test_outbox(void **state)
 	size_t n = 0;
 	int64_t id[3];
 
-	assert_int_equal(store_outbox_add(fx->st, "bounce@h.example",
-	    "a@x.example", "<o1@h>", data, sizeof(data) - 1, 100, &id[0]), 0);
-	assert_int_equal(store_outbox_add(fx->st, "bounce@h.example",
-	    "b@x.example", "<o2@h>", "B", 1, 100, &id[1]), 0);
-	assert_int_equal(store_outbox_add(fx->st, "bounce@h.example",
-	    "c@x.example", "<o3@h>", "C", 1, 200, &id[2]), 0);
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_REPLY,
+	    "bounce@h.example", "a@x.example", "<o1@h>", data,
+	    sizeof(data) - 1, 100, &id[0]), 0);
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_REPLY,
+	    "bounce@h.example", "b@x.example", "<o2@h>", "B", 1, 100, &id[1]),
+	    0);
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_REPLY,
+	    "bounce@h.example", "c@x.example", "<o3@h>", "C", 1, 200, &id[2]),
+	    0);
 	/* Message-IDs are unique. */
-	assert_int_equal(store_outbox_add(fx->st, "bounce@h.example",
-	    "d@x.example", "<o3@h>", "D", 1, 200, NULL), -1);
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_REPLY,
+	    "bounce@h.example", "d@x.example", "<o3@h>", "D", 1, 200, NULL),
+	    -1);
 
 	assert_int_equal(store_outbox_due(fx->st, 150, 10, &m, &n), 0);
 	assert_int_equal(n, 2);
@@ -709,12 +713,17 @@ test_count_to(void **state)
 	struct fx *fx = *state;
 	unsigned count = 99;
 
-	assert_int_equal(store_outbox_add(fx->st, "h@h.example", "Bob@x.example",
-	    "<c1@h>", "x", 1, 100, NULL), 0);
-	assert_int_equal(store_outbox_add(fx->st, "h@h.example", "bob@x.example",
-	    "<c2@h>", "x", 1, 200, NULL), 0);
-	assert_int_equal(store_outbox_add(fx->st, "h@h.example", "eve@x.example",
-	    "<c3@h>", "x", 1, 200, NULL), 0);
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_REPLY,
+	    "h@h.example", "Bob@x.example", "<c1@h>", "x", 1, 100, NULL), 0);
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_REPLY,
+	    "h@h.example", "bob@x.example", "<c2@h>", "x", 1, 200, NULL), 0);
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_REPLY,
+	    "h@h.example", "eve@x.example", "<c3@h>", "x", 1, 200, NULL), 0);
+	/* A newsletter is not a reply: it does not use up Bob's answers. */
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_MAILING,
+	    "h@h.example", "bob@x.example", "<c4@h>", "x", 1, 200, NULL), 0);
+	assert_int_equal(store_outbox_add(fx->st, (enum store_out_kind)7,
+	    "h@h.example", "bob@x.example", "<c5@h>", "x", 1, 200, NULL), -1);
 	assert_int_equal(store_outbox_count_to(fx->st, "BOB@x.example", 150,
 	    &count), 0);
 	assert_int_equal(count, 1);
@@ -776,8 +785,8 @@ test_rollback(void **state)
 	assert_int_equal(store_org_save(fx->st, o, "a@x", "<m@x>", &c, 1, 10), 0);
 	assert_int_equal(store_message_record(fx->st, 5, 6, "<m@x>", NULL,
 	    "Processed", "applied", 10), 0);
-	assert_int_equal(store_outbox_add(fx->st, "h@h.example", "a@x.example",
-	    "<r@h>", "x", 1, 10, NULL), 0);
+	assert_int_equal(store_outbox_add(fx->st, STORE_OUT_REPLY,
+	    "h@h.example", "a@x.example", "<r@h>", "x", 1, 10, NULL), 0);
 	store_rollback(fx->st);
 	/* The caller's rollback voids the id store_org_save gave. */
 	o->id = 0;
