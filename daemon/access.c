@@ -1,6 +1,7 @@
 /* access: see access.h. */
 #include "access.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -147,20 +148,32 @@ access_moderators(struct app *app, enum sector s, char ***emails, size_t *n)
 	return office_list(app, emails, n);
 }
 
+int
+access_new_token(char *out)
+{
+	unsigned char rnd[16];
+	ssize_t got;
+
+	while ((got = getrandom(rnd, sizeof(rnd), 0)) == -1 && errno == EINTR)
+		;
+	if (got != (ssize_t)sizeof(rnd))
+		return -1;
+	token_format(rnd, out);
+	return 0;
+}
+
 enum hp_status
 access_pending_new(struct app *app, const struct access_request *req,
     time_t now, char *token)
 {
-	unsigned char rnd[16];
 	char hash[TOKEN_HASH_LEN + 1], *payload;
 	int64_t id;
 	int rc;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+	if (access_new_token(token) == -1) {
 		log_warn("access getrandom");
 		return HP_RETRY;
 	}
-	token_format(rnd, token);
 	if (token_hash(token, hash) == -1)
 		return HP_FATAL;
 	payload = json_dumps(req->payload, JSON_COMPACT);

@@ -41,6 +41,9 @@ struct access_request {
 	const char *source_msgid;
 };
 
+/* A fresh token (TOKEN_LEN + 1 bytes) from getrandom(2).  0 / -1. */
+int access_new_token(char *out);
+
 /* Record a pending action and hand out its token (TOKEN_LEN + 1 bytes).
  * HP_OK / HP_RETRY / HP_FATAL. */
 enum hp_status access_pending_new(struct app *app, const struct access_request *req,

@@ -21,13 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sysexits.h>
 #include <time.h>
 
 #include <jansson.h>
 
 #include "addr.h"
+#include "access.h"
 #include "cli.h"
 #include "config.h"
 #include "model.h"
@@ -35,7 +35,6 @@
 #include "util.h"
 
 #define ADMIN_NAME_MAX	200	/* bytes; addr.c allows the same for names */
-#define UNSUB_TOKEN_BYTES 16	/* 128 bits, rendered as 32 hex chars */
 
 static const char office_usage[] =
     "usage: hanzepost office add EMAIL | remove EMAIL | list\n";
@@ -62,32 +61,6 @@ static const char subs_help[] =
     "              record, the subscriber sends \"unsubscribe\"\n";
 
 /* ---- shared plumbing */
-
-/* Load the configuration (-c) and open its database.  0, or the exit
- * code after printing why. */
-static int
-admin_open(const struct cli_opts *o, struct config **cfg, struct store **st)
-{
-	char **errs = NULL, err[512];
-	size_t n = 0;
-
-	*cfg = NULL;
-	*st = NULL;
-	if (config_load(o->config_path, cfg, &errs, &n) == -1) {
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s\n", errs[i]);
-		config_errors_free(errs, n);
-		return EX_CONFIG;
-	}
-	if (store_open((*cfg)->database.path, st, err, sizeof(err)) == -1) {
-		fprintf(stderr, "hanzepost: database %s: %s\n",
-		    (*cfg)->database.path, err);
-		config_free(*cfg);
-		*cfg = NULL;
-		return EX_CANTCREAT;
-	}
-	return 0;
-}
 
 static void
 admin_close(struct config *cfg, struct store *st)
@@ -220,7 +193,7 @@ cli_office(const struct cli_opts *o, int argc, char **argv)
 	}
 	if (argc == 3 && (email = admin_email(argv[2])) == NULL)
 		return EX_DATAERR;
-	if ((rc = admin_open(o, &cfg, &st)) != 0)
+	if ((rc = cli_open_store(o, &cfg, &st)) != 0)
 		goto fail;
 	if (strcmp(verb, "list") == 0)
 		rc = office_list(cfg, st);
@@ -304,7 +277,7 @@ cli_ambassadors(const struct cli_opts *o, int argc, char **argv)
 		free(email);
 		return EX_DATAERR;
 	}
-	if ((rc = admin_open(o, &cfg, &st)) != 0)
+	if ((rc = cli_open_store(o, &cfg, &st)) != 0)
 		goto fail;
 	if (strcmp(verb, "list") == 0) {
 		printf("%-14s %-40s %s\n", "SECTOR", "EMAIL", "ADDED");
@@ -471,22 +444,6 @@ sub_add_args(int argc, char **argv, struct sub_add *a)
 	return (a->email = admin_email(argv[2])) == NULL ? EX_DATAERR : 0;
 }
 
-/* 32 lower-case hex chars from getrandom(2) into out (33 bytes). */
-static int
-new_unsub_token(char out[2 * UNSUB_TOKEN_BYTES + 1])
-{
-	unsigned char b[UNSUB_TOKEN_BYTES];
-	ssize_t got;
-
-	while ((got = getrandom(b, sizeof(b), 0)) == -1 && errno == EINTR)
-		;
-	if (got != (ssize_t)sizeof(b))
-		return -1;
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return 0;
-}
-
 /* The row to write for a, given the existing one (old, may be NULL).
  * Lists are added to those already on; the consent record is rewritten
  * only when this act turns something on, so an earlier double opt-in is
@@ -526,7 +483,7 @@ sub_add_tx(struct store *st, const struct sub_add *a, const char *lang,
     bool *changed, bool *created)
 {
 	struct store_subscriber *old = NULL, s = { 0 };
-	char token[2 * UNSUB_TOKEN_BYTES + 1];
+	char token[TOKEN_LEN + 1];
 	int ret = -1;
 
 	if (store_begin(st) == -1 || store_subscriber_get(st, a->email, &old) == -1)
@@ -537,7 +494,7 @@ sub_add_tx(struct store *st, const struct sub_add *a, const char *lang,
 		goto fail;
 	}
 	if (old == NULL) {
-		if (new_unsub_token(token) == -1) {
+		if (access_new_token(token) == -1) {
 			fprintf(stderr, "hanzepost: getrandom: %s\n", strerror(errno));
 			ret = -2;
 			goto fail;
@@ -632,7 +589,7 @@ cli_subscribers(const struct cli_opts *o, int argc, char **argv)
 	    subs_args(argc, argv, &only);
 	if (rc == 0 && only != NULL && (email = admin_email(only)) == NULL)
 		rc = EX_DATAERR;
-	if (rc != 0 || (rc = admin_open(o, &cfg, &st)) != 0)
+	if (rc != 0 || (rc = cli_open_store(o, &cfg, &st)) != 0)
 		goto fail;
 	if (strcmp(verb, "add") == 0)
 		rc = subs_add(cfg, st, &a);

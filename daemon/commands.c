@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "access.h"
 #include "addr.h"
@@ -231,17 +230,6 @@ remove_org(struct request *r, const struct store_pending *p, json_t *outcome)
 	return HP_OK;
 }
 
-static enum hp_status
-new_unsub_token(char *out)
-{
-	unsigned char rnd[16];
-
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return HP_RETRY;
-	token_format(rnd, out);
-	return HP_OK;
-}
-
 /* Double opt-in completed: record the consent and welcome the subscriber. */
 static enum hp_status
 subscribe_confirmed(struct request *r, const struct store_pending *p,
@@ -252,7 +240,7 @@ subscribe_confirmed(struct request *r, const struct store_pending *p,
 	int found = store_subscriber_get(r->app->store, p->requester, &old);
 	enum hp_status rc = HP_OK;
 
-	if (found == -1 || (rc = new_unsub_token(unsub)) != HP_OK)
+	if (found == -1 || (rc = access_new_token(unsub) == -1 ? HP_RETRY : HP_OK) != HP_OK)
 		goto done;
 	s.email = (char *)p->requester;
 	s.name = (char *)json_string_value(json_object_get(payload, "from_name"));

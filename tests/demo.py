@@ -31,12 +31,34 @@ def main():
     print("\ndemo: hanzepost -c %s poll --once" % inst.conf)
     p = inst.poll(check=False)
     sys.stdout.write(p.stderr)
+    # New organisations wait for a moderator: here the office's admin,
+    # who approves each by answering the moderation mail.
+    admin = hp.Mailbox("admin@example.org")
+    try:
+        admin.wait_count(2)
+        for msg in admin.messages():
+            print("\ndemo: admin@example.org received \"%s\" and answers it" % msg["Subject"])
+            hp.submit("admin@example.org", "Re: " + msg["Subject"], "Akkoord.\n")
+        admin.clear()
+    finally:
+        admin.close()
+    hp.wait_inbox(2)
+    print("\ndemo: hanzepost poll --once (again)")
+    p = inst.poll(check=False)
+    sys.stdout.write(p.stderr)
     print("\ndemo: hanzepost registry list\n")
     sys.stdout.write(inst.run("registry", "list").stdout)
-    print("\ndemo: the reply Carla received (her form had a typo):\n")
-    reply = hp.wait_reply("carla@partner.example")
-    print("Subject: %s\nFrom: %s\n" % (reply["Subject"], reply["From"]))
-    print(hp.body_text(reply))
+    for who, why in (("carla@partner.example", "her form had a typo"),
+                     ("anna@partner.example", "the moderator approved")):
+        mb = hp.Mailbox(who)
+        try:
+            mb.wait_count(1)
+            reply = mb.messages()[-1]
+        finally:
+            mb.close()
+        print("\ndemo: the last mail %s received (%s):\n" % (who, why))
+        print("Subject: %s\nFrom: %s\n" % (reply["Subject"], reply["From"]))
+        print(hp.body_text(reply))
     return p.returncode
 
 
