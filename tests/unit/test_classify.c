@@ -127,6 +127,22 @@ test_bounce_address(void **state)
 }
 
 static void
+test_unsubscribe_address(void **state)
+{
+	struct msg m = person();
+
+	/* Only the per-recipient form (base + "-TOKEN") unsubscribes. */
+	assert_class(&m, "office+unsubscribe-00112233445566778899aabbccddeeff@example.org",
+	    CLASS_UNSUBSCRIBE);
+	assert_class(&m, "office+unsubscribe@example.org", CLASS_REQUEST);
+	assert_class(&m, "office+unsubscribe-@example.org", CLASS_REQUEST);
+	assert_class(&m, "office+unsubscribe-x@example.net", CLASS_REQUEST);
+	/* An automatic unsubscribe request still counts (RFC 2369 mailto). */
+	m.auto_submitted = "auto-generated";
+	assert_class(&m, "office+unsubscribe-abc@example.org", CLASS_UNSUBSCRIBE);
+}
+
+static void
 test_bounce_address_unset(void **state)
 {
 	struct classify_rules r = { own, 0, NULL, NULL };
@@ -392,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_dsn),
 		cmocka_unit_test(test_bounce_address),
 		cmocka_unit_test(test_bounce_address_unset),
+		cmocka_unit_test(test_unsubscribe_address),
 		cmocka_unit_test(test_calendar),
 		cmocka_unit_test(test_auto_submitted),
 		cmocka_unit_test(test_precedence),
