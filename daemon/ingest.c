@@ -45,6 +45,7 @@ struct cycle {
 struct handled {
 	const char *folder;
 	const char *outcome;
+	size_t too_large;	/* size of a message we read only the header of */
 };
 
 static enum hp_status
@@ -183,6 +184,26 @@ handle_request(struct app *app, const struct msg *m, struct handled *h,
 	return rc;
 }
 
+/* A message over max_message_size: tell the sender, read nothing more. */
+static enum hp_status
+answer_too_large(struct app *app, const struct msg *m, struct handled *h,
+    time_t now)
+{
+	json_t *ctx = json_pack("{s:{s:I,s:I}}", "too_large", "size",
+	    (json_int_t)(h->too_large / 1024), "max",
+	    (json_int_t)(app->cfg->mailbox.max_message_size / 1024));
+	enum lang lang = app->cfg->office.language;
+	enum hp_status rc;
+
+	h->folder = app->cfg->mailbox.rejected_folder;
+	h->outcome = "too-large";
+	if (m->content_language && strncasecmp(m->content_language, "en", 2) == 0)
+		lang = LANG_EN;
+	rc = reply_queue(app, m, lang, "reply.txt", ctx, now);
+	json_decref(ctx);
+	return rc;
+}
+
 /* SPEC §2 steps 2-6 for a message not seen before. */
 static enum hp_status
 handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
@@ -221,6 +242,8 @@ handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
 	case CLASS_REQUEST:
 		break;
 	}
+	if (h->too_large)
+		return answer_too_large(c->app, m, h, now);
 	return handle_request(c->app, m, h, now);
 }
 
@@ -302,8 +325,13 @@ parse_item(struct cycle *c, const struct inbox_item *it, unsigned attempts,
 		    it->uid, attempts - 1);
 	} else if (it->oversize) {
 		h->outcome = "too-large";
-		log_warnx("ingest uid=%u size=%zu exceeds max_message_size; not read",
+		h->too_large = it->size;
+		log_warnx("ingest uid=%u size=%zu exceeds max_message_size; only its header is read",
 		    it->uid, it->size);
+		/* The header alone (if the server gave it) says whom to tell. */
+		if (it->data == NULL || parser_parse(c->ps, it->data, it->len, &m,
+		    err, sizeof(err)) != 0)
+			m = NULL;
 	} else if ((rc = parser_parse(c->ps, it->data, it->len, &m, err,
 	    sizeof(err))) == PARSER_FAILED) {
 		log_warnx("ingest uid=%u: %s; retried next cycle", it->uid, err);

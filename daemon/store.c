@@ -646,3 +646,37 @@ store_rollback(struct store *st)
 	st->err_code = code;
 	memcpy(st->err, saved, sizeof(saved));
 }
+
+int
+store_strings(struct store *st, enum store_stmt_id id, const char *param,
+    char ***out, size_t *n, const char *what)
+{
+	sqlite3_stmt *s = store_stmt_get(st, id);
+	char **v = NULL;
+	size_t cnt = 0;
+	int rc, ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL || store_bind_text(st, s, 1, param) == -1)
+		goto fail;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xreallocarray(v, cnt + 1, sizeof(*v));
+		v[cnt++] = store_col_str(s, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail_db(st, what);
+		goto fail;
+	}
+	*out = v;
+	*n = cnt;
+	v = NULL;
+	cnt = 0;
+	ret = 0;
+fail:
+	store_stmt_done(s);
+	for (size_t i = 0; i < cnt; i++)
+		free(v[i]);
+	free(v);
+	return ret;
+}

@@ -484,32 +484,6 @@ int
 store_ambassadors_for_sector(struct store *st, const char *sector,
     char ***emails, size_t *n)
 {
-	sqlite3_stmt *s = store_stmt_get(st, S_AMB_SECTOR);
-	char **v = NULL;
-	size_t cnt = 0;
-	int rc, ret = -1;
-
-	*emails = NULL;
-	*n = 0;
-	if (s == NULL || store_bind_text(st, s, 1, sector) == -1)
-		goto fail;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v = xreallocarray(v, cnt + 1, sizeof(*v));
-		v[cnt++] = store_col_str(s, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail_db(st, "list ambassadors of a sector");
-		goto fail;
-	}
-	*emails = v;
-	*n = cnt;
-	v = NULL;
-	cnt = 0;
-	ret = 0;
-fail:
-	store_stmt_done(s);
-	for (size_t i = 0; i < cnt; i++)
-		free(v[i]);
-	free(v);
-	return ret;
+	return store_strings(st, S_AMB_SECTOR, sector, emails, n,
+	    "list ambassadors of a sector");
 }

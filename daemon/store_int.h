@@ -100,6 +100,11 @@ int store_row_text(struct store *st, struct sqlite3_stmt *s, char *out,
  * ours on success (ret >= 0), rolls it back otherwise, and returns ret or
  * -1.  A joined transaction is left to its owner.
  */
+/* Run statement id with one text parameter and collect the first column
+ * of every row into a new array (caller frees each and the array).
+ * 0 / -1 (what names the query in the error). */
+int store_strings(struct store *st, enum store_stmt_id id, const char *param,
+    char ***out, size_t *n, const char *what);
 int store_tx_start(struct store *st, bool *own, bool write);
 int store_tx_end(struct store *st, bool own, int ret);
 

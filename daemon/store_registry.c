@@ -209,34 +209,8 @@ int
 store_org_names_for_contact(struct store *st, const char *email,
     char ***names, size_t *n)
 {
-	sqlite3_stmt *s = store_stmt_get(st, S_NAMES_FOR_CONTACT);
-	char **v = NULL;
-	size_t cnt = 0;
-	int rc, ret = -1;
-
-	*names = NULL;
-	*n = 0;
-	if (s == NULL || store_bind_text(st, s, 1, email) == -1)
-		goto fail;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v = xreallocarray(v, cnt + 1, sizeof(*v));
-		v[cnt++] = store_col_str(s, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail_db(st, "organisations for contact");
-		goto fail;
-	}
-	*names = v;
-	*n = cnt;
-	v = NULL;
-	cnt = 0;
-	ret = 0;
-fail:
-	store_stmt_done(s);
-	for (size_t i = 0; i < cnt; i++)
-		free(v[i]);
-	free(v);
-	return ret;
+	return store_strings(st, S_NAMES_FOR_CONTACT, email, names, n,
+	    "organisations for contact");
 }
 
 /* ---- registry: writing */
