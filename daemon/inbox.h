@@ -75,22 +75,41 @@ int inbox_list_uids(struct inbox *ib, uint32_t after_uid, uint32_t **uids,
 /* All UIDs in the mailbox, ascending; ownership as inbox_list_uids. */
 int inbox_list_all(struct inbox *ib, uint32_t **uids, size_t *n);
 
+/* Header bytes handed out for an oversize message, at most. */
+#define INBOX_MAX_HEADER	(64 * 1024)
+
+/* One fetched message.  Whole (oversize false): data is the raw message.
+ * Oversize (RFC822.SIZE > max_size): data is only its header section
+ * (RFC 3501 BODY[HEADER]: the header fields and the empty line ending
+ * them, or the whole message when it has no empty line), so the caller
+ * can tell the sender why nothing was done; data is NULL when that header
+ * is over INBOX_MAX_HEADER bytes (or the server sent none).  Bytes are
+ * the server's, unparsed; data may contain NULs (use len). */
 struct inbox_item {
 	uint32_t uid;
-	size_t size;		/* RFC822.SIZE from the server */
-	bool oversize;		/* size > max_size: data is NULL */
-	char *data;		/* the raw message, NUL-terminated (owned) */
+	size_t size;		/* RFC822.SIZE from the server, always the
+				 * full message size */
+	bool oversize;		/* size > max_size: data is the header only,
+				 * or NULL */
+	char *data;		/* NUL-terminated (owned): the message, or
+				 * for oversize its header */
 	size_t len;		/* bytes in data */
 	char **keywords;	/* keywords set on the message (owned) */
 	size_t n_keywords;
 };
 
-/* Fetch a batch: one UID FETCH (UID RFC822.SIZE FLAGS) for all uids, then
- * one UID FETCH (UID BODY.PEEK[]) for those of at most max_size bytes
- * (oversize ones come back with oversize=true, data NULL; \Seen is never
- * set).  Results are matched by UID, unsolicited FETCH responses are
- * ignored.  *items follows the order of uids; a UID that vanished is
- * simply absent, duplicates appear once.  Free with inbox_items_free. */
+/* Fetch a batch in at most three commands, never setting \Seen: one UID
+ * FETCH (UID RFC822.SIZE FLAGS) for all uids, one UID FETCH (UID
+ * BODY.PEEK[]) for those of at most max_size bytes, and one UID FETCH (UID
+ * BODY.PEEK[HEADER]<0.65537>) for the oversize ones.  The header fetch is
+ * partial, INBOX_MAX_HEADER + 1 bytes, so a header without an end cannot
+ * bring an oversize message in after all; a full-length answer means the
+ * header is over the cap and data stays NULL.  (Only a pathologically
+ * scattered batch is split into more commands, see inbox_move.)  Results
+ * are matched by UID, unsolicited FETCH responses are ignored.  *items
+ * follows the order of uids; a UID that vanished (also between the
+ * commands) is simply absent, duplicates appear once.  Free with
+ * inbox_items_free. */
 int inbox_fetch(struct inbox *ib, const uint32_t *uids, size_t n,
     size_t max_size, struct inbox_item **items, size_t *n_items);
 void inbox_items_free(struct inbox_item *items, size_t n);

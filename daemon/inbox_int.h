@@ -55,6 +55,16 @@ bool inbox_keyword_valid(const char *kw);
 size_t inbox_uids_sorted(const uint32_t *uids, size_t n, uint32_t **out);
 /* Index of uid in a sorted array, or -1. */
 ssize_t inbox_uid_index(const uint32_t *sorted, size_t n, uint32_t uid);
+/* What a body section of a FETCH answer holds: the whole message
+ * (BODY[]), the top-level header (BODY[HEADER], also as BODY[HEADER]<0>),
+ * or something else (a part, HEADER.FIELDS, TEXT, a non-zero offset). */
+enum inbox_section {
+	INBOX_SECTION_OTHER,
+	INBOX_SECTION_WHOLE,
+	INBOX_SECTION_HEADER,
+};
+enum inbox_section inbox_section_of(
+    const struct mailimap_msg_att_body_section *bs);
 /* An IPv4 or IPv6 literal (no SNI for those). */
 bool inbox_host_is_ip(const char *host);
 /* localhost, 127.0.0.0/8 or ::1. */

@@ -325,6 +325,27 @@ inbox_list_all(struct inbox *ib, uint32_t **uids, size_t *n)
 	return inbox_search(ib, mailimap_search_key_new_all(), 1, uids, n);
 }
 
+/* Which part of the message a body section of a FETCH answer holds: the
+ * whole message (BODY[]) or the top-level header (BODY[HEADER], from
+ * offset 0); BODY[1.HEADER], HEADER.FIELDS, TEXT and the like are OTHER. */
+enum inbox_section
+inbox_section_of(const struct mailimap_msg_att_body_section *bs)
+{
+	const struct mailimap_section_spec *sp;
+	const struct mailimap_section_msgtext *mt;
+
+	if (bs == NULL || bs->sec_origin_octet != 0)
+		return INBOX_SECTION_OTHER;
+	/* libetpan: BODY[] has no section or one without a spec */
+	if (bs->sec_section == NULL || (sp = bs->sec_section->sec_spec) == NULL)
+		return INBOX_SECTION_WHOLE;
+	if (sp->sec_type == MAILIMAP_SECTION_SPEC_SECTION_MSGTEXT &&
+	    (mt = sp->sec_data.sec_msgtext) != NULL &&
+	    mt->sec_type == MAILIMAP_SECTION_MSGTEXT_HEADER)
+		return INBOX_SECTION_HEADER;
+	return INBOX_SECTION_OTHER;
+}
+
 /* What one FETCH response says about one message. */
 struct inbox_att {
 	uint32_t uid;
@@ -334,6 +355,9 @@ struct inbox_att {
 	bool has_flags;
 	const char *body;	/* BODY[]; borrowed */
 	size_t body_len;
+	bool has_header;	/* BODY[HEADER] was answered (maybe NIL) */
+	const char *header;	/* its bytes; borrowed, NULL for NIL */
+	size_t header_len;
 };
 
 static void
@@ -343,7 +367,8 @@ inbox_att_read(const struct mailimap_msg_att *ma, struct inbox_att *a)
 	for (clistiter *it = clist_begin(ma->att_list); it; it = clist_next(it)) {
 		struct mailimap_msg_att_item *item = clist_content(it);
 		struct mailimap_msg_att_static *st;
-		struct mailimap_msg_att_body_section *bs;
+		struct mailimap_msg_att_body_section *bs = NULL;
+		enum inbox_section sk = INBOX_SECTION_OTHER;
 
 		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC &&
 		    item->att_data.att_dyn != NULL) {
@@ -361,10 +386,13 @@ inbox_att_read(const struct mailimap_msg_att *ma, struct inbox_att *a)
 			a->has_size = true;
 		} else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
 		    (bs = st->att_data.att_body_section) != NULL &&
-		    (bs->sec_section == NULL ||	/* libetpan: BODY[] */
-		    bs->sec_section->sec_spec == NULL)) {
+		    (sk = inbox_section_of(bs)) == INBOX_SECTION_WHOLE) {
 			a->body = bs->sec_body_part;
 			a->body_len = bs->sec_length;
+		} else if (bs != NULL && sk == INBOX_SECTION_HEADER) {
+			a->has_header = true;
+			a->header = bs->sec_body_part;
+			a->header_len = bs->sec_length;
 		}
 	}
 }
@@ -393,13 +421,20 @@ inbox_keywords_set(struct inbox_item *it, clist *flags)
 	}
 }
 
-/* Shared by the two FETCH passes: uids/tab are the sorted request and
- * its result table (tab[i].uid stays 0 until the server reports it). */
+/* The FETCH commands of a batch, at most one of each kind. */
+enum inbox_fetch_kind {
+	INBOX_FETCH_META,	/* UID RFC822.SIZE FLAGS: everything asked */
+	INBOX_FETCH_BODY,	/* UID BODY.PEEK[]: those within max_size */
+	INBOX_FETCH_HEADER,	/* UID BODY.PEEK[HEADER]<0.cap+1>: the others */
+};
+
+/* Shared by the FETCH passes: uids/tab are the sorted request and its
+ * result table (tab[i].uid stays 0 until the server reports it). */
 struct inbox_fetch_ctx {
 	const uint32_t *uids;
 	struct inbox_item *tab;
 	size_t n;
-	bool body;
+	enum inbox_fetch_kind kind;
 	size_t bytes;
 };
 
@@ -416,32 +451,80 @@ inbox_fetch_add(struct mailimap_fetch_type *ft, struct mailimap_fetch_att *att)
 	return true;
 }
 
-/* (UID BODY.PEEK[]) or (UID RFC822.SIZE FLAGS); NULL when out of memory. */
+/* The attribute list of a kind; NULL when out of memory.  Headers are
+ * asked for one byte past the cap: a header without an end (a message
+ * with no empty line is all header) must not bring an oversize message
+ * in after all, and a full answer shows the header is too large. */
 static struct mailimap_fetch_type *
-inbox_fetch_type(bool body)
+inbox_fetch_type(enum inbox_fetch_kind kind)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_section *sec = NULL;
+	struct mailimap_fetch_att *att = NULL;
 	bool ok;
 
 	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
 		return NULL;
 	ok = inbox_fetch_add(ft, mailimap_fetch_att_new_uid());
-	if (ok && body) {
-		ok = (sec = mailimap_section_new(NULL)) != NULL;
-		if (ok && !inbox_fetch_add(ft,
-		    mailimap_fetch_att_new_body_peek_section(sec))) {
-			mailimap_section_free(sec);
-			ok = false;
-		}
-	} else if (ok)
+	if (ok && kind == INBOX_FETCH_META)
 		ok = inbox_fetch_add(ft, mailimap_fetch_att_new_rfc822_size()) &&
 		    inbox_fetch_add(ft, mailimap_fetch_att_new_flags());
+	else if (ok) {
+		sec = kind == INBOX_FETCH_BODY ? mailimap_section_new(NULL) :
+		    mailimap_section_new_header();
+		if (sec != NULL)
+			att = kind == INBOX_FETCH_BODY ?
+			    mailimap_fetch_att_new_body_peek_section(sec) :
+			    mailimap_fetch_att_new_body_peek_section_partial(sec,
+			    0, INBOX_MAX_HEADER + 1);
+		if (sec != NULL && att == NULL)
+			mailimap_section_free(sec);
+		ok = inbox_fetch_add(ft, att);	/* frees att (and sec) */
+	}
 	if (!ok) {
 		mailimap_fetch_type_free(ft);
 		return NULL;
 	}
 	return ft;
+}
+
+/* Take what one answer says about item it for the pass's kind.  A BODY or
+ * HEADER answer marks the item as reported (uid set) even when its bytes
+ * are not kept (NIL, or a header over the cap). */
+static void
+inbox_fetch_take(struct inbox_fetch_ctx *fc, struct inbox_item *it,
+    const struct inbox_att *a)
+{
+	const char *p;
+	size_t len;
+
+	if (fc->kind == INBOX_FETCH_META) {
+		if (a->has_size) {
+			it->uid = a->uid;
+			it->size = a->size;
+		}
+		if (a->has_flags)
+			inbox_keywords_set(it, a->flags);
+		return;
+	}
+	if (fc->kind == INBOX_FETCH_BODY) {
+		if ((p = a->body) == NULL)
+			return;
+		len = a->body_len;
+	} else {
+		if (!a->has_header)
+			return;
+		len = a->header_len;
+		p = len <= INBOX_MAX_HEADER ? a->header : NULL;
+	}
+	it->uid = a->uid;
+	if (p == NULL || it->data != NULL)
+		return;
+	it->data = xmalloc(len + 1);
+	memcpy(it->data, p, len);
+	it->data[len] = '\0';
+	it->len = len;
+	fc->bytes += len;
 }
 
 static int
@@ -453,7 +536,7 @@ inbox_fetch_set(struct inbox *ib, struct mailimap_set *set, void *arg)
 	clist *res = NULL;
 	int r;
 
-	if ((ft = inbox_fetch_type(fc->body)) == NULL) {
+	if ((ft = inbox_fetch_type(fc->kind)) == NULL) {
 		inbox_seterr(ib, "out of memory");
 		return -1;
 	}
@@ -468,64 +551,61 @@ inbox_fetch_set(struct inbox *ib, struct mailimap_set *set, void *arg)
 		/* finding 11: unsolicited FETCH, without UID or not ours */
 		if (a.uid == 0 || (i = inbox_uid_index(fc->uids, fc->n, a.uid)) < 0)
 			continue;
-		if (!fc->body && a.has_size) {
-			fc->tab[i].uid = a.uid;
-			fc->tab[i].size = a.size;
-		}
-		if (!fc->body && a.has_flags)
-			inbox_keywords_set(&fc->tab[i], a.flags);
-		if (fc->body && a.body != NULL && fc->tab[i].data == NULL) {
-			fc->tab[i].data = xmalloc(a.body_len + 1);
-			memcpy(fc->tab[i].data, a.body, a.body_len);
-			fc->tab[i].data[a.body_len] = '\0';
-			fc->tab[i].len = a.body_len;
-			fc->bytes += a.body_len;
-		}
+		inbox_fetch_take(fc, &fc->tab[i], &a);
 	}
 	mailimap_fetch_list_free(res);
 	return 0;
 }
 
-/* Second pass: bodies of the messages that exist and are small enough. */
+/* A later pass (BODY or HEADER): one FETCH of that kind for the reported
+ * items whose oversize flag equals `oversize`, filling their data/len.
+ * An item the server no longer answers for vanished in between: uid 0. */
 static int
-inbox_fetch_bodies(struct inbox *ib, struct inbox_fetch_ctx *fc,
-    size_t max_size, size_t *oversize)
+inbox_fetch_pass(struct inbox *ib, struct inbox_fetch_ctx *fc,
+    enum inbox_fetch_kind kind, bool oversize)
 {
-	struct inbox_fetch_ctx bc = *fc;
+	struct inbox_fetch_ctx pc = { .kind = kind };
 	uint32_t *want = xreallocarray(NULL, fc->n, sizeof(*want));
 	struct inbox_item **slot = xreallocarray(NULL, fc->n, sizeof(*slot));
 	size_t k = 0;
 	int rc;
 
-	*oversize = 0;
 	for (size_t i = 0; i < fc->n; i++) {
-		if (fc->tab[i].uid == 0)
+		if (fc->tab[i].uid == 0 || fc->tab[i].oversize != oversize)
 			continue;
-		if (fc->tab[i].size > max_size) {
-			fc->tab[i].oversize = true;
-			(*oversize)++;
-			continue;
-		}
 		want[k] = fc->tab[i].uid;
 		slot[k++] = &fc->tab[i];
 	}
-	/* The body pass fills a table of its own, in the order of want. */
-	bc.uids = want;
-	bc.n = k;
-	bc.body = true;
-	bc.tab = xcalloc(k + 1, sizeof(*bc.tab));
-	rc = inbox_each_set(ib, want, k, inbox_fetch_set, &bc);
+	/* The pass fills a table of its own, in the order of want. */
+	pc.uids = want;
+	pc.n = k;
+	pc.tab = xcalloc(k + 1, sizeof(*pc.tab));
+	rc = inbox_each_set(ib, want, k, inbox_fetch_set, &pc);
 	for (size_t j = 0; j < k; j++) {
-		slot[j]->data = bc.tab[j].data;
-		slot[j]->len = bc.tab[j].len;
-		if (slot[j]->data == NULL)
-			slot[j]->uid = 0;	/* vanished in between */
+		slot[j]->data = pc.tab[j].data;
+		slot[j]->len = pc.tab[j].len;
+		if (pc.tab[j].uid == 0)
+			slot[j]->uid = 0;
 	}
-	fc->bytes = bc.bytes;
-	free(bc.tab);
+	fc->bytes += pc.bytes;
+	free(pc.tab);
 	free(want);
 	free(slot);
 	return rc;
+}
+
+/* Mark the reported items over max_size; returns how many. */
+static size_t
+inbox_mark_oversize(struct inbox_fetch_ctx *fc, size_t max_size)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < fc->n; i++)
+		if (fc->tab[i].uid != 0 && fc->tab[i].size > max_size) {
+			fc->tab[i].oversize = true;
+			count++;
+		}
+	return count;
 }
 
 int
@@ -545,11 +625,15 @@ inbox_fetch(struct inbox *ib, const uint32_t *uids, size_t n,
 		return -1;
 	fc.n = inbox_uids_sorted(uids, n, &sorted);
 	fc.uids = sorted;
+	fc.kind = INBOX_FETCH_META;
 	if (fc.n == 0)
 		return 0;
 	fc.tab = xcalloc(fc.n, sizeof(*fc.tab));
-	if (inbox_each_set(ib, fc.uids, fc.n, inbox_fetch_set, &fc) == -1 ||
-	    inbox_fetch_bodies(ib, &fc, max_size, &oversize) == -1)
+	if (inbox_each_set(ib, fc.uids, fc.n, inbox_fetch_set, &fc) == -1)
+		goto fail;
+	oversize = inbox_mark_oversize(&fc, max_size);
+	if (inbox_fetch_pass(ib, &fc, INBOX_FETCH_BODY, false) == -1 ||
+	    inbox_fetch_pass(ib, &fc, INBOX_FETCH_HEADER, true) == -1)
 		goto fail;
 	/* Hand the items out in the caller's order, each UID once. */
 	out = xcalloc(fc.n, sizeof(*out));

@@ -10,6 +10,7 @@ import email.policy
 import imaplib
 import json
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -50,7 +51,8 @@ class Instance:
     """A hanzepost configuration with its own database and work dir."""
 
     def __init__(self, ca_file=CA, imap_url=None, extra="",
-                 admins="admin@example.org", trusted=TRUSTED_ID):
+                 admins="admin@example.org", trusted=TRUSTED_ID,
+                 replies_per_hour=100, mailbox_extra=""):
         self.dir = tempfile.mkdtemp(prefix="hpi.", dir=RUN)
         pw = os.path.join(self.dir, "imap.password")
         with open(os.open(pw, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
@@ -66,6 +68,7 @@ password_file = {pw}
 ca_file = {ca_file or ""}
 poll_interval = 5
 trusted_authserv_id = {trusted}
+{mailbox_extra}
 
 [smtp]
 url = smtp://127.0.0.1:{SMTP_PORT}
@@ -82,7 +85,7 @@ language = nl
 path = {self.db}
 
 [limits]
-replies_per_hour = 100
+replies_per_hour = {replies_per_hour}
 {extra}
 """)
 
@@ -113,6 +116,53 @@ replies_per_hour = 100
         finally:
             con.close()
 
+    def subscribers(self, export=False):
+        """`subscribers list --json` (or `export`, with the consent record)."""
+        args = ("subscribers", "export") if export else ("subscribers", "list", "--json")
+        return json.loads(self.run(*args).stdout)
+
+    def subscriber(self, addr, export=False):
+        for s in self.subscribers(export):
+            if s["email"].lower() == addr.lower():
+                return s
+        return None
+
+    def outbox_mark(self):
+        """The newest outbox row now; pass it to deliveries() later."""
+        try:
+            return self.sql("SELECT coalesce(max(id), 0) FROM outbox")[0][0]
+        except sqlite3.OperationalError:
+            return 0                    # no database yet
+
+    def outbox_since(self, mark):
+        """(recipient, state, data) of every outbox row after mark."""
+        return self.sql("SELECT recipient, state, data FROM outbox WHERE id > ? ORDER BY id",
+                        mark)
+
+    def deliveries(self, mark, timeout=30):
+        """Everything the daemon queued since mark, read back from the
+        recipients' INBOXes once Postfix delivered it (then cleared):
+        {address: [message, ...]}.  What the daemon did not queue is not
+        waited for; check the INBOXes of people who must get nothing with
+        assert_no_mail()."""
+        rows = self.outbox_since(mark)
+        unsent = [(r, st) for r, st, _ in rows if st != "sent"]
+        if unsent:
+            raise AssertionError("outbox rows not sent: %r" % unsent)
+        want = {}
+        for r, _, _ in rows:
+            want[r.lower()] = want.get(r.lower(), 0) + 1
+        out = {}
+        for addr, n in want.items():
+            mb = Mailbox(addr)
+            try:
+                mb.wait_count(n, timeout=timeout)
+                out[addr] = mb.messages()
+                mb.clear()
+            finally:
+                mb.close()
+        return out
+
 
 def free_port():
     """A loopback port nobody listens on right now."""
@@ -133,9 +183,10 @@ def auth_header(sender, authserv=TRUSTED_ID, result="pass"):
 
 
 def submit(sender, subject, body, to=OFFICE, charset="utf-8", html=None,
-           headers=None, raw=None, name=None, auth=True):
+           headers=None, raw=None, name=None, auth=True, envelope=None):
     """Send one message through Postfix; returns its Message-ID.  With auth,
-    it carries the Authentication-Results our receiving server would add."""
+    it carries the Authentication-Results our receiving server would add.
+    envelope: the SMTP MAIL FROM when it differs from sender ("" for <>)."""
     if raw is None:
         msg = email.message.EmailMessage(policy=email.policy.SMTP)
         msg["From"] = "%s <%s>" % (name, sender) if name else sender
@@ -158,7 +209,7 @@ def submit(sender, subject, body, to=OFFICE, charset="utf-8", html=None,
         msgid = None
     with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=30) as s:
         s.starttls(context=tls_context())
-        s.sendmail(sender, [to], data)
+        s.sendmail(sender if envelope is None else envelope, [to], data)
     return msgid
 
 
@@ -235,3 +286,59 @@ def wait_inbox(n, timeout=30):
         return mb.wait_count(n, timeout=timeout)
     finally:
         mb.close()
+
+
+# Every account of the test stack (tests/mailstack/up).
+USERS = ["office@example.org", "admin@example.org", "anna@partner.example",
+         "bob@partner.example", "carla@partner.example", "dirk@other.example"] + \
+    ["user%02d@partner.example" % i for i in range(1, 21)]
+FOLDERS = ("INBOX", "Processed", "Rejected", "Held")
+
+
+def clear_mailboxes(users=USERS):
+    """Empty every user's INBOX, and all of the office's folders."""
+    for user in users:
+        mb = Mailbox(user)
+        try:
+            for folder in (FOLDERS if user == OFFICE else ("INBOX",)):
+                mb.clear(folder)
+        finally:
+            mb.close()
+
+
+def count(user, folder="INBOX"):
+    mb = Mailbox(user)
+    try:
+        return len(mb.uids(folder))
+    finally:
+        mb.close()
+
+
+def assert_no_mail(users, settle=1.5):
+    """After settle seconds (Postfix hands mail to Dovecot well within
+    that on this stack), none of users has anything in the INBOX."""
+    time.sleep(settle)
+    got = {u: count(u) for u in users}
+    bad = {u: n for u, n in got.items() if n}
+    if bad:
+        raise AssertionError("unexpected mail: %r" % bad)
+
+
+TOKEN_RE = re.compile(r"\b[0-9a-f]{32}\b")
+
+
+def token_of(msg):
+    """The 32-hex token in a message's Subject (confirm/approve mails)."""
+    m = TOKEN_RE.search(str(msg["Subject"] or ""))
+    if not m:
+        raise AssertionError("no token in Subject %r" % msg["Subject"])
+    return m.group(0)
+
+
+def by_subject(msgs, prefix):
+    """The one message whose Subject starts with prefix."""
+    found = [m for m in msgs if str(m["Subject"] or "").lower().startswith(prefix.lower())]
+    if len(found) != 1:
+        raise AssertionError("expected one message with Subject %r..., got %r"
+                             % (prefix, [str(m["Subject"]) for m in msgs]))
+    return found[0]

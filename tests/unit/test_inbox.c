@@ -1,5 +1,5 @@
 /* Unit tests for inbox: the pure helpers (modified UTF-7, keywords, UID
- * sets, host checks) and the configuration checks inbox_open makes before
+ * sets, host checks, FETCH body sections) and the configuration checks inbox_open makes before
  * it touches the network.  The IMAP conversation itself is tested against
  * the real Dovecot of tests/mailstack (integration). */
 #include <setjmp.h>
@@ -133,6 +133,71 @@ test_hosts(void **state)
 	assert_false(inbox_host_is_loopback("10.0.0.1"));
 }
 
+/* Which FETCH answers count as the whole message or as the header of an
+ * oversize one: only BODY[] and BODY[HEADER] (from offset 0). */
+static enum inbox_section
+section_kind(struct mailimap_section *sec, uint32_t origin)
+{
+	struct mailimap_msg_att_body_section bs = { sec, origin, NULL, 0 };
+	enum inbox_section k;
+
+	if (sec == NULL)
+		fail_msg("libetpan: out of memory");
+	k = inbox_section_of(&bs);
+	mailimap_section_free(sec);
+	return k;
+}
+
+static struct mailimap_section_part *
+section_part(uint32_t n)
+{
+	clist *ids = clist_new();
+	uint32_t *id = malloc(sizeof(*id));
+
+	if (ids == NULL || id == NULL || clist_append(ids, id) != 0)
+		fail_msg("out of memory");
+	*id = n;
+	return mailimap_section_part_new(ids);
+}
+
+static struct mailimap_header_list *
+header_list(const char *name)
+{
+	clist *names = clist_new();
+	char *s = strdup(name);
+
+	if (names == NULL || s == NULL || clist_append(names, s) != 0)
+		fail_msg("out of memory");
+	return mailimap_header_list_new(names);
+}
+
+static void
+test_section(void **state)
+{
+	struct mailimap_msg_att_body_section none = { NULL, 0, NULL, 0 };
+
+	assert_int_equal(inbox_section_of(&none), INBOX_SECTION_WHOLE);
+	assert_int_equal(inbox_section_of(NULL), INBOX_SECTION_OTHER);
+	assert_int_equal(section_kind(mailimap_section_new(NULL), 0),
+	    INBOX_SECTION_WHOLE);
+	assert_int_equal(section_kind(mailimap_section_new(NULL), 7),
+	    INBOX_SECTION_OTHER);
+	assert_int_equal(section_kind(mailimap_section_new_header(), 0),
+	    INBOX_SECTION_HEADER);
+	assert_int_equal(section_kind(mailimap_section_new_header(), 5),
+	    INBOX_SECTION_OTHER);
+	assert_int_equal(section_kind(mailimap_section_new_text(), 0),
+	    INBOX_SECTION_OTHER);
+	assert_int_equal(section_kind(mailimap_section_new_header_fields(
+	    header_list("Subject")), 0), INBOX_SECTION_OTHER);
+	assert_int_equal(section_kind(mailimap_section_new_header_fields_not(
+	    header_list("Subject")), 0), INBOX_SECTION_OTHER);
+	assert_int_equal(section_kind(mailimap_section_new_part_header(
+	    section_part(1)), 0), INBOX_SECTION_OTHER);
+	assert_int_equal(section_kind(mailimap_section_new_part(
+	    section_part(2)), 0), INBOX_SECTION_OTHER);
+}
+
 /* Configuration errors are reported before any connection is made. */
 static void
 check_open_refused(const struct inbox_config *cfg, const char *want)
@@ -202,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_keyword),
 		cmocka_unit_test(test_uids),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_section),
 		cmocka_unit_test(test_open_config),
 	};
 
