@@ -178,6 +178,16 @@ classify_message(const struct msg *m, const char *to_addr,
 	return CLASS_REQUEST;
 }
 
+bool
+classify_is_automated(const struct msg *m, const struct classify_rules *rules)
+{
+	for (size_t i = 0; i < HP_NELEM(rules_in_order); i++)
+		if (rules_in_order[i].cls == CLASS_AUTOMATED &&
+		    rules_in_order[i].match(m, NULL, rules))
+			return true;
+	return false;
+}
+
 const char *
 classify_name(enum msg_class c)
 {

@@ -8,6 +8,7 @@
 #ifndef HP_CLASSIFY_H
 #define HP_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "msg.h"
@@ -38,6 +39,10 @@ struct classify_rules {
  * NULL). */
 enum msg_class classify_message(const struct msg *m, const char *to_addr,
     const struct classify_rules *rules, const char **why);
+
+/* True when any rule of the automated class matches m (whatever class
+ * came first): such mail is acted on where it must be, never answered. */
+bool classify_is_automated(const struct msg *m, const struct classify_rules *rules);
 
 const char *classify_name(enum msg_class c);
 

@@ -202,10 +202,23 @@ apply_held_form(struct request *r, const struct store_pending *p, json_t *payloa
 	lang = payload_lang(payload);
 	f = form_read(held.subject, held.text, strlen(held.text), lang, r->app->countries);
 	actor = xasprintf("%s (confirmed by %s)", p->requester, r->m->from_addr);
-	if ((rc = registry_plan_form(r->app, &held, f, &plan)) == HP_OK && !plan.failed)
-		rc = registry_commit(r->app, &plan, actor, p->source_msgid, r->now);
-	if (rc == HP_OK)
-		json_object_set_new(outcome, "form", registry_plan_json(&plan, lang));
+	rc = registry_plan_form(r->app, &held, f, &plan);
+	/* What was authorised must still be what happens: an approved new
+	 * organisation must not overwrite one created meanwhile, and a
+	 * confirmed update must not re-create a removed one unmoderated. */
+	if (rc == HP_OK && !plan.failed && (strcmp(p->kind, "new_org") == 0) !=
+	    (plan.old == NULL)) {
+		json_object_set_new(outcome, plan.old ? "conflict_exists" :
+		    "conflict_gone", json_true());
+		log_warnx("commands pending=%lld kind=%s org=\"%s\": the registry changed "
+		    "meanwhile; not applied", (long long)p->id, p->kind,
+		    p->org_name ? p->org_name : "");
+	} else if (rc == HP_OK) {
+		if (!plan.failed)
+			rc = registry_commit(r->app, &plan, actor, p->source_msgid, r->now);
+		if (rc == HP_OK)
+			json_object_set_new(outcome, "form", registry_plan_json(&plan, lang));
+	}
 	registry_plan_clear(&plan);
 	form_free(f);
 	free(actor);
@@ -428,13 +441,13 @@ run_unsubscribe(struct request *r, const struct form_command *cmd)
 
 enum hp_status
 commands_unsubscribe_address(struct app *app, const struct msg *m,
-    const char *to_addr, time_t now, bool *handled)
+    const char *to_addr, bool answer, time_t now, bool *handled)
 {
 	const char *base = app->cfg->office.unsubscribe_address, *at, *tat;
 	struct store_subscriber *s = NULL;
 	char token[TOKEN_LEN + 1];
 	size_t local;
-	int found;
+	int found, changed = 0;
 	enum hp_status rc = HP_OK;
 
 	*handled = false;
@@ -453,16 +466,17 @@ commands_unsubscribe_address(struct app *app, const struct msg *m,
 	hp_lower(token);
 	if ((found = store_subscriber_by_token(app->store, token, &s)) == -1)
 		return store_error_is_temporary(app->store) ? HP_RETRY : HP_FATAL;
-	if (found && store_subscriber_unsubscribe(app->store, s->email, true, true, now) == -1)
+	if (found && (changed = store_subscriber_unsubscribe(app->store, s->email,
+	    true, true, now)) == -1)
 		rc = store_error_is_temporary(app->store) ? HP_RETRY : HP_FATAL;
-	else if (found) {
+	else if (found && changed == 1 && answer) {
 		struct reply_to to = { s->email, s->name, m->subject, m->message_id, NULL };
 		json_t *ctx = json_pack("{s:{s:b}}", "unsubscribe", "done", 1);
 		log_info("subscribers unsubscribed email=%s via=address", s->email);
 		rc = reply_send(app, &to, strcmp(s->lang, "en") == 0 ? LANG_EN : LANG_NL,
 		    "reply.txt", ctx, now);
 		json_decref(ctx);
-	} else
+	} else if (!found)
 		log_info("subscribers unknown unsubscribe token to=%s", to_addr);
 	store_subscriber_free(s);
 	return rc;

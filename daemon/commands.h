@@ -34,9 +34,10 @@ enum hp_status commands_form(struct request *r, const char **outcome);
 enum hp_status commands_run(struct request *r);
 
 /* Mail to unsubscribe_address's per-recipient form (base local part,
- * "-", token): the subscriber leaves every list and is told so.  *handled
- * is false when to_addr is not such an address. */
+ * "-", token): the subscriber leaves every list, and is told so when this
+ * changed something and answer is set (never for automatic mail, RFC 3834).
+ * *handled is false when to_addr is not such an address. */
 enum hp_status commands_unsubscribe_address(struct app *app, const struct msg *m,
-    const char *to_addr, time_t now, bool *handled);
+    const char *to_addr, bool answer, time_t now, bool *handled);
 
 #endif

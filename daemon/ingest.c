@@ -237,7 +237,8 @@ handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
 	case CLASS_UNSUBSCRIBE:
 		h->folder = cfg->mailbox.processed_folder;
 		h->outcome = "unsubscribe";
-		rc = commands_unsubscribe_address(c->app, m, m->delivered_to, now, &unsub);
+		rc = commands_unsubscribe_address(c->app, m, m->delivered_to,
+		    !classify_is_automated(m, &rules), now, &unsub);
 		return rc;
 	case CLASS_REQUEST:
 		break;

@@ -196,12 +196,14 @@ def submit(sender, subject, body, to=OFFICE, charset="utf-8", html=None,
         msg["Date"] = email.utils.formatdate(localtime=True)
         if auth:
             msg["Authentication-Results"] = auth_header(sender)
-        for k, v in (headers or {}).items():
-            msg[k] = v
         if html is not None:
             msg.set_content(html, subtype="html", charset=charset)
         else:
             msg.set_content(body, charset=charset)
+        # After set_content, which drops every Content-* header (Content-Language).
+        for k, v in (headers or {}).items():
+            for one in (v if isinstance(v, (list, tuple)) else [v]):
+                msg[k] = one            # a list: that header several times
         data = msg.as_bytes()
         msgid = msg["Message-ID"]
     else:
@@ -241,8 +243,14 @@ class Mailbox:
         raise AssertionError("uid %d not in %s" % (uid, folder))
 
     def messages(self, folder="INBOX"):
-        return [email.message_from_bytes(self.fetch(u, folder), policy=email.policy.default)
-                for u in self.uids(folder)]
+        """Parsed messages; each keeps its bytes as it came in .raw."""
+        out = []
+        for u in self.uids(folder):
+            raw = self.fetch(u, folder)
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            msg.raw = raw
+            out.append(msg)
+        return out
 
     def clear(self, folder="INBOX"):
         if self.uids(folder):

@@ -9,10 +9,12 @@ outbox (what it queued, to whom: exact) and back from the recipients'
 INBOXes through Postfix and Dovecot (what arrived, parsed by Python's
 email package)."""
 
+import base64
 import email
 import email.policy
 import email.utils
 import re
+import sqlite3
 import time
 import unittest
 
@@ -155,6 +157,8 @@ class Confirmations(Base):
                       "https://www.hanzehandel.example", flat(reply))
         confirm_a = hp.by_subject(got[ANNA], "confirm ")
         confirm_b = hp.by_subject(got[BOB], "confirm ")
+        for m in (reply, confirm_a, confirm_b):
+            self.assertEnglishReply(m)
         token = hp.token_of(confirm_a)
         self.assertEqual(hp.token_of(confirm_b), token)
         text = flat(confirm_a)
@@ -163,7 +167,6 @@ class Confirmations(Base):
         self.assertIn("changed Website: https://hanzehandel.example -> "
                       "https://www.hanzehandel.example", text)
         self.assertIn("confirm " + token, text)
-        self.assertEqual(confirm_a["Auto-Submitted"], "auto-replied")
         # Stored hashed, never in clear.
         rows = self.hp.sql("SELECT token_hash, payload, state, kind FROM pending")
         self.assertEqual([(r[2], r[3]) for r in rows], [("pending", "update")])
@@ -207,14 +210,25 @@ class Confirmations(Base):
         self.assertEqual(self.hp.sql("SELECT count(*) FROM changes"), n_changes)
 
     def test_04_authenticated_contact_applies_at_once(self):
-        self.send(BOB, "Internships", "Organisation: %s\nInternships: 2 per year\n" % ORG)
-        got = self.cycle()
-        self.assertRecipients(got, {BOB: 1})       # no confirmation to anyone
-        text = flat(got[BOB][0])
+        # dkim and dmarc pass; a subdomain signature (relaxed alignment);
+        # dmarc alone.
+        self.send(BOB, "Internships", "Organisation: %s\nInternships: 1 per year\n" % ORG)
+        self.send(BOB, "Internships", "Organisation: %s\nInternships: 2 per year\n" % ORG,
+                  auth=False, headers={"Authentication-Results":
+                                       "%s; dkim=pass header.d=mail.partner.example "
+                                       "header.s=sel1" % hp.TRUSTED_ID})
+        self.send(BOB, "Internships", "Organisation: %s\nWebsite: https://hanze.example\n"
+                  % ORG, auth=False, headers={"Authentication-Results":
+                                              "%s; dmarc=pass (p=reject) header.from="
+                                              "partner.example" % hp.TRUSTED_ID})
+        got = self.cycle(3)
+        self.assertRecipients(got, {BOB: 3})       # no confirmation to anyone
+        text = " ".join(flat(m) for m in got[BOB])
         self.assertIn("The entry of Hanze Handel B.V. has been updated", text)
         self.assertIn("Internships: 2 per year", text)
         self.assertEqual(self.hp.org(ORG)["internships"], "2 per year")
-        self.assertEqual(self.outcomes(BOB)[-1], "applied")
+        self.assertEqual(self.hp.org(ORG)["website"], "https://hanze.example")
+        self.assertEqual(self.outcomes(BOB)[-3:], ["applied"] * 3)
 
     def test_05_untrusted_authserv_id_is_ignored(self):
         before = self.hp.org(ORG)
@@ -253,6 +267,8 @@ class Confirmations(Base):
         self.assertIn("we have asked anna@partner.example, bob@partner.example",
                       flat(got[DIRK][0]))
         self.assertIn("dirk@other.example asked", flat(got[ANNA][0]))
+        # The requester must not be able to confirm his own request.
+        self.assertNotIn(hp.token_of(got[ANNA][0]), got[DIRK][0].raw.decode("ascii", "replace"))
 
     def test_08_unknown_token(self):
         self.send(BOB, "confirm", "confirm 0123456789abcdef0123456789abcdef\n")
@@ -268,7 +284,7 @@ class Confirmations(Base):
         self.assertRecipients(got, {DIRK: 1, ANNA: 1, ADMIN: 1})
         stranger = flat(got[DIRK][0])
         self.assertIn("- Hanze Handel B.V. (economy), active in DE, "
-                      "https://www.hanzehandel.example", stranger)
+                      "https://hanze.example", stranger)
         self.assertNotIn("contacts:", stranger)
         self.assertNotIn("anna@partner.example", stranger)
         for who in (ANNA, ADMIN):
@@ -277,7 +293,33 @@ class Confirmations(Base):
             self.assertIn("contacts: Anna de Vries <anna@partner.example>, "
                           "Bob Jansen <bob@partner.example>", text, who)
 
-    def test_10_remove_needs_confirmation(self):
+    def test_10_two_confirmations_in_one_cycle_apply_once(self):
+        self.send(ANNA, "Networks", "Organisation: %s\nNetworks: Hanze, Eurocities\n" % ORG,
+                  auth=False)
+        got = self.cycle()
+        token = hp.token_of(hp.by_subject(got[BOB], "confirm "))
+        # Both contacts answer; Anna's client adds its own prefixes.
+        self.send(ANNA, "AW: [EXTERNAL] Re: confirm " + token, "OK\n", auth=False)
+        self.send(BOB, "Re: confirm " + token, "Fine\n")
+        got = self.cycle(2)
+        self.assertEqual(self.hp.org(ORG)["networks"], ["Hanze", "Eurocities"])
+        # One confirmation applied: one change row per network, once.
+        self.assertEqual(self.hp.sql("SELECT count(*) FROM changes WHERE field = 'network'"),
+                         [(2,)])
+        self.assertRecipients(got, {ANNA: 2, BOB: 1})   # Anna: thanks + outcome
+        hp.by_subject(got[ANNA], "Re: Networks")
+        self.assertIn("have been confirmed and applied",
+                      flat(hp.by_subject(got[ANNA], "Re: [EXTERNAL]")))
+        self.assertIn("already been used", flat(got[BOB][0]))
+
+    def test_11_address_case_does_not_matter(self):
+        self.send("Anna@Partner.Example", "Internships",
+                  "Organisation: %s\nInternships: 3 per year\n" % ORG)
+        got = self.cycle()
+        self.assertRecipients(got, {ANNA: 1})            # applied, nobody asked
+        self.assertEqual(self.hp.org(ORG)["internships"], "3 per year")
+
+    def test_12_remove_needs_confirmation(self):
         self.send(DIRK, "remove", "remove %s\n" % ORG)
         got = self.cycle()
         self.assertIsNotNone(self.hp.org(ORG))
@@ -289,6 +331,12 @@ class Confirmations(Base):
         self.assertIn("dirk@other.example asked Deventer Internationaal to remove "
                       "Hanze Handel B.V. from the registry", flat(confirm))
         token = hp.token_of(confirm)
+        self.assertNotIn(token, got[DIRK][0].raw.decode("ascii", "replace"))
+        # Meanwhile an unauthenticated full form waits for a contact (test_13).
+        self.send(ANNA, "Full form", FORM.replace("old Hanseatic towns", "Hanze towns"),
+                  auth=False)
+        got = self.cycle()
+        type(self).stale_token = hp.token_of(hp.by_subject(got[BOB], "confirm "))
         self.send(BOB, "Re: " + str(confirm["Subject"]), "Yes, we stopped.\n")
         got = self.cycle()
         self.assertIsNone(self.hp.org(ORG))
@@ -299,6 +347,17 @@ class Confirmations(Base):
         self.assertEqual(self.hp.sql("SELECT state FROM pending WHERE kind = 'remove'"),
                          [("done",)])
         self.assertNotIn(token, repr(self.hp.sql("SELECT * FROM pending")))
+
+    def test_13_update_confirmed_after_removal_does_not_recreate(self):
+        # A confirmation authorises the change its mail showed: an update
+        # of an existing entry.  Applied after the entry was removed, the
+        # held form would add a new organisation without moderation.
+        self.assertIsNone(self.hp.org(ORG))
+        self.send(ANNA, "Re: confirm " + self.stale_token, "OK\n")
+        self.cycle()
+        self.assertIsNone(self.hp.org(ORG),
+                          "BUG (commands.c apply_held_form): an 'update' confirmation "
+                          "re-created a removed organisation, bypassing moderation")
 
 
 JAZZ = """Organisation: Deventer Jazz
@@ -327,8 +386,10 @@ class Moderation(Base):
                       "approval by the sector's ambassador or the office "
                       "(carla@partner.example)", flat(got[BOB][0]))
         mod = got[CARLA][0]
+        self.assertEnglishReply(mod)
         self.assertTrue(str(mod["Subject"]).startswith("approve "), mod["Subject"])
         token = hp.token_of(mod)
+        self.assertNotIn(token, got[BOB][0].raw.decode("ascii", "replace"))
         text = flat(mod)
         self.assertIn("bob@partner.example asked to add a new organisation", text)
         self.assertIn("in the sector culture", text)
@@ -405,6 +466,30 @@ class Moderation(Base):
         self.assertIsNone(self.hp.org("Deventer Circus"))
         self.assertRecipients(got, {ADMIN: 1, CARLA: 1})
 
+    def test_06_approval_never_overwrites_an_entry_created_meanwhile(self):
+        self.maxDiff = None
+        # Bob asks for a new organisation; before the ambassador decides,
+        # the office enters the same name with Anna as its contact.
+        museum = JAZZ.replace("Deventer Jazz", "Deventer Museum").replace(
+            "https://jazz.example", "https://bob.example")
+        self.send(BOB, "Museum", museum)
+        got = self.cycle()
+        token = hp.token_of(got[CARLA][0])
+        self.send(user(10), "Museum", museum.replace(
+            "Bob Jansen <bob@partner.example>", "Anna de Vries <anna@partner.example>").replace(
+            "https://bob.example", "https://museum.example"))
+        got = self.cycle()
+        before = self.hp.org("Deventer Museum")
+        self.assertEqual([c["email"] for c in before["contacts"]], [ANNA])
+        # Carla approved a *new* organisation; she is no contact of the
+        # existing one, so her approval must not rewrite it.
+        self.send(CARLA, "Re: approve " + token, "OK\n")
+        self.cycle()
+        self.assertEqual(self.hp.org("Deventer Museum"), before,
+                         "BUG (commands.c apply_held_form): approving a new-organisation "
+                         "request rewrote an organisation that was created meanwhile "
+                         "(contacts/website replaced) without its contacts' confirmation")
+
 
 class Subscriptions(Base):
     """Double opt-in, per-recipient unsubscribe addresses, forged subscribes."""
@@ -414,6 +499,7 @@ class Subscriptions(Base):
         got = self.cycle()
         self.assertRecipients(got, {user(1): 1})
         ask = got[user(1)][0]
+        self.assertEnglishReply(ask)
         token = hp.token_of(ask)
         self.assertEqual(str(ask["Subject"]), "confirm " + token)
         self.assertIn("Please confirm that you want to receive our newsletter:", flat(ask))
@@ -489,6 +575,30 @@ class Subscriptions(Base):
         self.assertEqual(self.hp.subscriber(user(4))["status"], "active")
         self.assertRecipients(got, {})
 
+    def test_05_unsubscribe_address_from_a_robot(self):
+        self.hp.run("subscribers", "add", user(5), "--lang", "en")
+        token = self.hp.sql("SELECT unsub_token FROM subscribers WHERE email = ?", user(5))[0][0]
+        addr = "office+unsubscribe-%s@example.org" % token
+        # Unsubscribes (the address is the proof), but automatic mail is
+        # never answered (SPEC section 2, step 4; RFC 3834).
+        hp.submit(user(5), "", "", to=addr, headers={"Auto-Submitted": "auto-generated"})
+        got = self.cycle()
+        self.assertEqual(self.hp.subscriber(user(5))["status"], "unsubscribed")
+        self.assertEqual(got, {}, "BUG (commands.c commands_unsubscribe_address): mail "
+                         "with Auto-Submitted to an unsubscribe address was answered "
+                         "(SPEC section 2 step 4: automatic mail is never answered)")
+
+    def test_06_unsubscribe_address_used_again(self):
+        token = self.hp.sql("SELECT unsub_token FROM subscribers WHERE email = ?", user(1))[0][0]
+        self.assertEqual(self.hp.subscriber(user(1))["status"], "unsubscribed")
+        # Already unsubscribed (and by someone else): nothing changes;
+        # at most the subscriber hears it, the sender never.
+        hp.submit(DIRK, "", "", to="office+unsubscribe-%s@example.org" % token)
+        got = self.cycle()
+        self.assertEqual(self.hp.subscriber(user(1))["status"], "unsubscribed")
+        self.assertNotIn(DIRK, got)
+        self.assertLessEqual(len(got.get(user(1), [])), 1)
+
 
 class Expiry(Base):
     instance_args = {"extra": "token_lifetime = 3s"}
@@ -550,15 +660,22 @@ class LoopSafety(Base):
         hp.assert_no_mail([sender])
 
     def test_03_two_hundred_commands_one_reply(self):
-        self.hp.run("subscribers", "add", user(9))   # so "unsubscribe" has work
+        self.send(ADMIN, "new", "Organisation: Port Partners\nSector: economy\n"
+                  "Contact: User Fourteen <%s>\n" % user(14))
+        self.cycle()
         body = "".join(("help\n", "show Nothing Here\n", "query text=port\n",
-                        "subscribe\n", "confirm %032x\n" % i)[i % 5] for i in range(200))
+                        "subscribe\n", "confirm %032x\n" % i,
+                        "remove Port Partners\n", "verwijder PORT PARTNERS\n",
+                        "unsubscribe\n")[i % 8] for i in range(200))
         self.send(user(9), "many", body)
         t0 = time.time()
         got = self.cycle(poll_timeout=60)
         self.assertLess(time.time() - t0, 60)
-        self.assertRecipients(got, {user(9): 1})
-        self.assertLessEqual(self.hp.sql("SELECT count(*) FROM pending")[0][0], 1)
+        # One answer to the sender; the same removal asked for in many
+        # spellings is one request, with one confirmation to the contact.
+        self.assertRecipients(got, {user(9): 1, user(14): 1})
+        self.assertEqual(self.hp.sql("SELECT kind, count(*) FROM pending GROUP BY kind "
+                                     "ORDER BY kind"), [("remove", 1), ("subscribe", 1)])
 
 
 def nested_multipart(depth, sender):
@@ -592,11 +709,18 @@ class HostileMime(Base):
         cls.small = hp.Instance(mailbox_extra="max_message_size = 64K")
 
     def test_01_oversize_is_rejected_unread(self):
+        # "help" in the Subject and the body: neither may be acted on.
         body = "help\n" + ("x" * 76 + "\n") * 2600          # ~200 KB
-        self.send(user(6), "big", body)
+        self.send(user(6), "help", body)
         self.send(user(7), "help", "help\n")                # the next one still works
         got = self.cycle(2, inst=self.small)
-        self.assertRecipients(got, {user(7): 1})
+        self.assertRecipients(got, {user(6): 1, user(7): 1})
+        # Answered from its header alone: why nothing happened, no help text.
+        text = flat(got[user(6)][0])
+        self.assertRegex(text, r"Your message is \d+ KB, more than the 64 KB we accept, "
+                         "so we did not read it and nothing has changed.")
+        self.assertNotIn("HOW TO UPDATE THE REGISTRY", text)
+        self.assertIn("HOW TO UPDATE THE REGISTRY", flat(got[user(7)][0]))
         self.assertEqual(hp.count(OFFICE, "Rejected"), 1)
         self.assertEqual(self.small.sql("SELECT outcome, folder FROM messages WHERE "
                                         "sender IS NULL OR sender = ?", user(6)),
@@ -607,6 +731,10 @@ class HostileMime(Base):
         self.send(user(7), "help", "help\n")
         hp.wait_inbox(2)
         mark = self.hp.outbox_mark()
+        try:
+            last_uid = self.hp.sql("SELECT coalesce(max(uid), 0) FROM messages")[0][0]
+        except sqlite3.OperationalError:
+            last_uid = 0                            # no database before the first poll
         t0 = time.time()
         p = self.hp.run("poll", "--once", timeout=60, check=False)
         took = time.time() - t0
@@ -617,7 +745,8 @@ class HostileMime(Base):
         got = self.hp.deliveries(mark)
         self.assertEqual(len(got.get(user(7), [])), 1, label + ": the next message")
         self.assertLessEqual(len(got.get(user(6), [])), 1, label)
-        folders = self.hp.sql("SELECT folder, outcome FROM messages WHERE sender = ?", user(6))
+        folders = self.hp.sql("SELECT folder, outcome FROM messages WHERE uid > ? AND "
+                              "(sender IS NULL OR sender != ?)", last_uid, user(7))
         self.assertEqual(len(folders), 1, label)
         return took, folders[0]
 
@@ -634,7 +763,11 @@ class HostileMime(Base):
 
 
 VICTIM = DIRK
+# In an unstructured field (Subject) or as literal text.
 INJECT = "=?UTF-8?Q?x=0D=0ABcc:_dirk@other.example?="
+# As a display name: ":" and "@" encoded too, or Postfix's header
+# rewriting would take part of it for an address and qualify it.
+INJECT_NAME = "=?UTF-8?Q?x=0D=0ABcc=3A_dirk=40other.example=0D=0ATo=3A_dirk=40other.example?="
 
 
 class HeaderInjection(Base):
@@ -647,8 +780,8 @@ class HeaderInjection(Base):
 
     def assertClean(self, got):
         """Every delivered message: known header fields only, exactly one To
-        (its recipient), no CR/LF/NUL in any decoded value; and the
-        outbox bytes the same."""
+        (its recipient), no CR/LF/NUL in any decoded value; the same on
+        the bytes as they arrived (the outbox drops them once sent)."""
         for rcpt, msgs in got.items():
             for m in msgs:
                 names = {k.lower() for k in m.keys()}
@@ -658,16 +791,17 @@ class HeaderInjection(Base):
                 self.assertEqual([a.lower() for _, a in addrs], [rcpt], str(m["To"]))
                 for k, v in m.items():
                     self.assertNotRegex(str(v), "[\r\n\0]", "%s: %s" % (rcpt, k))
-        for rcpt, _, data in self.hp.outbox_since(0):
-            head = bytes(data).split(b"\r\n\r\n", 1)[0]
-            fields = re.findall(rb"^([^ \t:]+):", head, re.M)
-            self.assertEqual(sorted({f.decode().lower() for f in fields} - self.ALLOWED), [],
-                             rcpt)
-            self.assertNotRegex(head, rb"(?im)^(bcc|cc):")
+                # The bytes too: no header line the daemon did not mean.
+                head = re.sub(rb"\r\n[ \t]", b" ", m.raw.split(b"\r\n\r\n", 1)[0])
+                lines = head.split(b"\r\n")
+                fields = [ln.split(b":", 1)[0].decode().lower() for ln in lines]
+                self.assertLessEqual(set(fields), self.ALLOWED, rcpt)
+                self.assertEqual(fields.count("to"), 1, rcpt)
+                self.assertTrue(all(b":" in ln for ln in lines), rcpt)
 
     def test_01_display_name_and_subject(self):
         hp.submit(user(8), None, None, raw=raw_message(
-            '%s <%s>' % (INJECT, user(8)), "help", "help\n", auth_for=user(8)))
+            '%s <%s>' % (INJECT_NAME, user(8)), "help", "help\n", auth_for=user(8)))
         hp.submit(user(9), None, None, raw=raw_message(
             user(9), "=?UTF-8?Q?Hello=0D=0ABcc:_dirk@other.example?=", "help\n",
             auth_for=user(9)))
@@ -681,14 +815,13 @@ class HeaderInjection(Base):
         form_a = ("Organisation: Evil %s Org\nSector: economy\n"
                   "Contact: %s <%s>\n" % (INJECT, INJECT, user(11)))
         hp.submit(user(11), None, None, raw=raw_message(
-            '%s <%s>' % (INJECT, user(11)), "=?UTF-8?Q?Entry=0D=0ABcc:_dirk@other.example?=",
+            '%s <%s>' % (INJECT_NAME, user(11)), "=?UTF-8?Q?Entry=0D=0ABcc:_dirk@other.example?=",
             form_a))
         # ... and raw CR (and NUL) inside form lines, base64 so they survive SMTP.
         form_b = ("Organisation: Evil Two\rBcc: dirk@other.example\n"
                   "Sector: economy\n"
                   "Contact: Eve\r\nTo: dirk@other.example <%s>\n"
                   "Description: one\x00Bcc: dirk@other.example\n" % user(12)).encode()
-        import base64
         hp.submit(user(12), None, None, raw=raw_message(
             user(12), "Entry two", base64.encodebytes(form_b), cte="base64"))
         got = self.cycle(2)
@@ -696,10 +829,11 @@ class HeaderInjection(Base):
         # Neither is authenticated: both wait for the office (moderation).
         self.assertIn(user(11), got)
         self.assertIn(user(12), got)
+        n = 0
         for m in got.get(ADMIN, []):
             if str(m["Subject"]).startswith("approve "):
                 self.send(ADMIN, "ok", "approve %s\n" % hp.token_of(m))
-        n = len(got.get(ADMIN, []))
+                n += 1
         if n:
             got = self.cycle(n)
             self.assertClean(got)
@@ -714,12 +848,12 @@ class HeaderInjection(Base):
 
     def test_03_subscriber_name_reaches_to_header(self):
         hp.submit(user(13), None, None, raw=raw_message(
-            '%s <%s>' % (INJECT, user(13)), "subscribe", "subscribe\n", auth_for=user(13)))
+            '%s <%s>' % (INJECT_NAME, user(13)), "subscribe", "subscribe\n", auth_for=user(13)))
         got = self.cycle()
         self.assertClean(got)
         token = hp.token_of(got[user(13)][0])
         hp.submit(user(13), None, None, raw=raw_message(
-            '%s <%s>' % (INJECT, user(13)), "Re: confirm " + token, "", auth_for=user(13)))
+            '%s <%s>' % (INJECT_NAME, user(13)), "Re: confirm " + token, "", auth_for=user(13)))
         got = self.cycle()
         self.assertClean(got)
         addr = UNSUB_RE.search(hp.body_text(got[user(13)][0])).group(0)

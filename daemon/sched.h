@@ -1,0 +1,107 @@
+/*
+ * sched: when the newsletter is due, and how long a delivery retry waits.
+ * Pure (L1): "now" and the random input are parameters; no clock, no
+ * randomness, no logging, no I/O beyond libical reading the system tzdata
+ * (/usr/share/zoneinfo) for the zone.
+ *
+ * A schedule is an RFC 5545 RRULE (SPEC section 5; default
+ * FREQ=MONTHLY;BYDAY=1MO;BYHOUR=9;BYMINUTE=0) evaluated with libical in an
+ * IANA zone, so BYHOUR/BYMINUTE are wall-clock times there and summer time
+ * is followed.  The series has a fixed DTSTART, the anchor: 2026-01-01 in
+ * the zone, at the rule's smallest BYHOUR/BYMINUTE/BYSECOND (each 0 when
+ * absent).  A fixed anchor keeps the series the same across restarts and
+ * installations, and it decides what the rule leaves open:
+ *   - INTERVAL counts from it (INTERVAL=3 monthly: Jan, Apr, Jul, Oct;
+ *     INTERVAL=2 weekly: the weeks of 2026-01-01, 2026-01-15, ...);
+ *   - COUNT counts from it (COUNT=3 with the default rule: the first
+ *     Mondays of January, February and March 2026);
+ *   - a rule without BYDAY/BYMONTHDAY takes the anchor's day (weekly:
+ *     Thursdays, monthly: the 1st, yearly: 1 January), and one without
+ *     BYHOUR fires at 00:00.
+ * The anchor itself is not an occurrence unless the rule matches it.
+ *
+ * Wall-clock times in a daylight-saving change (RFC 5545 section 3.3.5):
+ * a time that does not exist (spring gap: 02:30 on the last Sunday of
+ * March in Europe/Amsterdam) is moved forward by the gap (03:30 CEST, the
+ * offset before the gap), once; a time that occurs twice (autumn fold)
+ * means its first occurrence (02:30 CEST, not 02:30 CET).  Occurrences are
+ * strictly increasing in UTC: no instant is returned twice.
+ *
+ * Rules are refused when they cannot be a newsletter schedule or could
+ * make libical spin: FREQ=SECONDLY, RSCALE, and for FREQ=MINUTELY/HOURLY
+ * any BY part other than BYHOUR, BYMINUTE and BYSECOND.  Every search is
+ * bounded (SCHED_ITER_MAX occurrences) and stops at SCHED_TIME_MAX.
+ *
+ * Error messages go to a caller-owned buffer (English, one line, without
+ * a trailing period) for check-config and the log.
+ */
+#ifndef HP_SCHED_H
+#define HP_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Longest RRULE and zone name accepted. */
+#define SCHED_RRULE_MAX	512
+#define SCHED_TZID_MAX	64
+/* Occurrences one call may look at before it gives up with -1. */
+#define SCHED_ITER_MAX	100000
+/* Times after 2400-01-01T00:00:00Z are out of range (inputs refused,
+ * occurrences beyond it treated as the end of the series). */
+#define SCHED_TIME_MAX	((time_t)13569465600)
+/* Room for the longest issue label, "2027-01-04T09:00:00" and a NUL. */
+#define SCHED_LABEL_MAX	20
+
+/* Validate rrule (without an "RRULE:" prefix) and the IANA zone tzid as
+ * check-config does: syntax, the limits above, a known zone, and at least
+ * one occurrence after the anchor.  0, or -1 with the problem in err.
+ * A rule that never matches may take libical ~0.5 s to rule out. */
+int sched_check(const char *rrule, const char *tzid, char *err,
+    size_t errlen);
+
+/* The first occurrence strictly after `after` (UTC seconds, 0 to
+ * SCHED_TIME_MAX).  0 with *next set; 1 when the series has no occurrence
+ * after `after` (COUNT or UNTIL reached, or beyond SCHED_TIME_MAX), *next
+ * then 0; -1 with err for a bad rule, zone or time, or when the search
+ * gave up after SCHED_ITER_MAX occurrences (only a COUNT rule with a huge
+ * COUNT can do that: other rules jump straight to `after`). */
+int sched_next(const char *rrule, const char *tzid, time_t after,
+    time_t *next, char *err, size_t errlen);
+
+/* Catch-up decision of a daemon that may have been down.  last_slot is
+ * the slot of the last scheduled issue sent (0: never; then occurrences
+ * at or after installed_at count, so an installation does not send for
+ * slots before it existed).  The issue is due when an occurrence o lies
+ * in (last_slot, now] (never sent: [installed_at, now]); the slot is the
+ * latest such o, so a daemon down across several slots sends once, for
+ * the most recent one.  Store the slot (UTC seconds) as the issue's
+ * identity and pass it back as last_slot: the same slot is never due
+ * twice.  A manual `newsletter send` is not a slot and must not move it.
+ * Returns 1 due (*slot set), 0 not due, -1 with err.  *next_due (both 1
+ * and 0) is the first occurrence after max(now, last_slot), or 0 when the
+ * series has ended; *slot is 0 unless due.  Times from 0 to
+ * SCHED_TIME_MAX; a last_slot after now (clock set back) is not due. */
+int sched_due(const char *rrule, const char *tzid, time_t last_slot,
+    time_t installed_at, time_t now, time_t *slot, time_t *next_due,
+    char *err, size_t errlen);
+
+/* Delay in seconds before retry number `attempts` (1 = the first retry;
+ * 0 counts as 1) of a delivery that got a 4xx: d = min(base *
+ * 2^(attempts-1), cap), plus jitter d/4 * rnd / 2^32 (so in [0, d/4]).
+ * For a fixed rnd the result never decreases as attempts grows, and it is
+ * at most cap + cap/4 (clamped to UINT_MAX).  rnd is the caller's random
+ * 32 bits (getrandom). */
+unsigned sched_backoff(unsigned attempts, unsigned base, unsigned cap,
+    uint32_t rnd);
+
+/* The issue label of slot in tzid: the shortest of "2027-01",
+ * "2027-01-04", "2027-01-04T09:00" and "2027-01-04T09:00:05" that differs
+ * from the labels of the previous and the next occurrence of rrule, so a
+ * monthly schedule gets "2027-01" and a weekly one "2027-01-04", and two
+ * issues never share a label.  out needs SCHED_LABEL_MAX bytes (outlen
+ * smaller is an error).  0, or -1 with err (bad rule, zone or time). */
+int sched_issue_label(const char *rrule, const char *tzid, time_t slot,
+    char *out, size_t outlen, char *err, size_t errlen);
+
+#endif
