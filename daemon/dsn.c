@@ -396,6 +396,18 @@ reply_tidy(char *v)
 
 /* ---- the RFC 3464 reader ---- */
 
+/* Whether a code of class cls can belong to action a: a code taken from
+ * free text must not turn a failure into a success. */
+static bool
+class_fits(enum dsn_action a, char cls)
+{
+	if (a == DSN_UNKNOWN)
+		return true;
+	if (a == DSN_FAILED || a == DSN_DELAYED)
+		return cls == '4' || cls == '5';
+	return cls == '2';
+}
+
 /* Settle status and action, judge; -1 when the recipient says nothing. */
 static int
 rcpt_normalise(struct dsn_recipient *r)
@@ -405,7 +417,8 @@ rcpt_normalise(struct dsn_recipient *r)
 
 	if ((r->status[0] == '\0' || generic) &&
 	    dsn_status_from_reply(r->diagnostic, code, sizeof(code)) == 0 &&
-	    (r->status[0] == '\0' || code[0] == r->status[0]))
+	    (r->status[0] == '\0' ? class_fits(r->action, code[0]) :
+	    code[0] == r->status[0]))
 		hp_strlcpy(r->status, code, sizeof(r->status));
 	if (r->status[0] == '\0') {
 		static const char *const by_action[] = {

@@ -51,7 +51,7 @@ enum dsn_blame {
 struct dsn_recipient {
 	char final_recipient[256];	/* addr-spec, domain lower-cased; "" if none */
 	char original_recipient[256];	/* same rules; "" if none */
-	char remote_mta[256];		/* host name, type ("dns;") dropped; "" if none */
+	char remote_mta[256];		/* as given, type ("dns;") dropped; "" if none */
 	enum dsn_action action;		/* from Action:, else derived from status */
 	char status[16];		/* "5.1.1"; always a valid code after parsing */
 	char diagnostic[512];		/* the server's reply text, type dropped */
@@ -76,9 +76,12 @@ struct dsn_report {
  * A recipient is kept when it names an address (Final- or
  * Original-Recipient) and gives an Action, a Status or a diagnostic code.
  * Its status is the Status field, refined by the diagnostic when Status
- * is the generic X.0.0 (Exim writes 5.0.0 for everything) or missing, and
- * otherwise derived from the basic reply code ("550" -> "5.0.0") or from
- * the action; the action, when missing or unknown, from the status class.
+ * is the generic X.0.0 (Exim writes 5.0.0 for everything) and the
+ * diagnostic has a code of the same class, or taken from the diagnostic
+ * when Status is missing (a code whose class fits the action; a basic
+ * reply code "550" gives "5.0.0"), else derived from the action
+ * (failed 5.0.0, delayed 4.0.0, others 2.0.0); the action, when missing
+ * or unknown, from the status class (5 failed, 4 delayed, 2 delivered).
  * Each kept recipient is judged (dsn_recipient_judge).  At most
  * DSN_MAX_RCPTS are kept.
  *
@@ -96,8 +99,9 @@ void dsn_report_clear(struct dsn_report *r);
  * ("5.1.1"), else a basic SMTP reply code where a reply is expected (at
  * a line start, after ": " or "<<< ": "550 Requested action ..."), before
  * the copy of the original message; the diagnostic is that line plus its
- * indented continuation; the recipient is the nearest valid address on
- * that line, else above it, else below.  A 4.x.x code is a delay when
+ * indented continuation; the recipient is the nearest valid address
+ * (addr_valid, not MAILER-DAEMON or postmaster) on that line, else above
+ * it, else below.  A 4.x.x code is a delay when
  * the text says so ("warning", "will be retried", ...), else a failure.
  * Returns 0 and fills and judges *out, with final_recipient "" when no
  * address was found (the caller then relies on VERP), or -1 when no
