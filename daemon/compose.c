@@ -18,8 +18,10 @@
  *   invents a Message-ID from unseeded random() and the host name (#13),
  *   and mailimf_get_date() reads the local clock and zone.
  *
- * Note for later multipart users: mailmime_multiple_new() draws its
- * boundary from random(); set the boundary yourself to stay deterministic.
+ * The newsletter builder (compose_mailing.c) reuses the header fields,
+ * the body encoder and the writer through compose_int.h; its multipart
+ * boundary is derived from the Message-ID, because mailmime_multiple_new()
+ * would draw one from random().
  */
 #include "compose.h"
 
@@ -33,6 +35,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "compose_int.h"
 #include "mimeenc.h"
 #include "util.h"
 
@@ -243,9 +246,8 @@ date_new(time_t t, int tz_minutes)
 
 /* ---- body ---- */
 
-/* The body, transfer-encoded, into out; *seven tells which encoding. */
-static int
-body_build(const char *text, struct buf *out, bool *seven, char *err, size_t errlen)
+int
+compose_body_build(const char *text, struct buf *out, bool *seven, char *err, size_t errlen)
 {
 	struct buf norm;
 	size_t len = text ? strlen(text) : 0;
@@ -415,12 +417,14 @@ fail:
 	return -1;
 }
 
-static struct mailimf_fields *
-fields_build(const struct compose_text *ct, char *err, size_t errlen)
+struct mailimf_fields *
+compose_fields_build(const struct compose_text *ct, char *err, size_t errlen)
 {
-	struct mailimf_fields *f = mailimf_fields_new_empty();
+	struct mailimf_fields *f = NULL;
 
-	if (f == NULL) {
+	if (args_check(ct, err, errlen) == -1)
+		return NULL;
+	if ((f = mailimf_fields_new_empty()) == NULL) {
 		hp_errf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -461,16 +465,14 @@ lines_ok(const char *s, size_t len)
 	return col == 0;
 }
 
-/* The single text/plain part; body (already encoded) must outlive it:
- * libetpan does not copy body text. */
-static struct mailmime *
-part_new(const struct buf *body, bool seven)
+struct mailmime *
+compose_part_new(const char *content_type, const struct buf *body, bool seven)
 {
 	struct mailmime_content *ctype;
 	struct mailmime_fields *mf;
 	struct mailmime *part;
 
-	ctype = mailmime_content_new_with_str("text/plain; charset=UTF-8");
+	ctype = mailmime_content_new_with_str(content_type);
 	mf = mailmime_fields_new_encoding(seven ? MAILMIME_MECHANISM_7BIT :
 	    MAILMIME_MECHANISM_QUOTED_PRINTABLE);
 	if (ctype == NULL || mf == NULL || (part = mailmime_new_empty(ctype, mf)) == NULL) {
@@ -489,22 +491,22 @@ part_new(const struct buf *body, bool seven)
 	return part;
 }
 
-/* Write fields + body; takes ownership of fields in every case. */
-static int
-message_write(struct mailimf_fields *fields, const struct buf *body, bool seven,
+int
+compose_message_write(struct mailimf_fields *fields, struct mailmime *part,
     char **out, size_t *len, char *err, size_t errlen)
 {
-	struct mailmime *msg = NULL, *part = NULL;
+	struct mailmime *msg = NULL;
 	MMAPString *mem = NULL;
 	int col = 0, rc = -1;
 
 	if ((msg = mailmime_new_message_data(NULL)) == NULL) {
 		mailimf_fields_free(fields);
+		if (part != NULL)
+			mailmime_free(part);
 		return hp_errf(err, errlen, "out of memory");
 	}
 	mailmime_set_imf_fields(msg, fields);
-	if ((part = part_new(body, seven)) == NULL ||
-	    mailmime_smart_add_part(msg, part) != MAILIMF_NO_ERROR ||
+	if (mailmime_smart_add_part(msg, part) != MAILIMF_NO_ERROR ||
 	    (part = NULL, mem = mmap_string_new("")) == NULL) {
 		hp_errf(err, errlen, "out of memory");
 		goto fail;
@@ -532,6 +534,7 @@ compose_text_message(const struct compose_text *ct, char **out, size_t *len,
     char *err, size_t errlen)
 {
 	struct mailimf_fields *fields = NULL;
+	struct mailmime *part = NULL;
 	struct buf body;
 	bool seven = false;
 	int rc = -1;
@@ -539,11 +542,15 @@ compose_text_message(const struct compose_text *ct, char **out, size_t *len,
 	*out = NULL;
 	*len = 0;
 	buf_init(&body, COMPOSE_MAX_BODY);
-	if (args_check(ct, err, errlen) == -1 ||
-	    body_build(ct->text, &body, &seven, err, errlen) == -1 ||
-	    (fields = fields_build(ct, err, errlen)) == NULL)
+	if (compose_body_build(ct->text, &body, &seven, err, errlen) == -1 ||
+	    (fields = compose_fields_build(ct, err, errlen)) == NULL)
 		goto fail;
-	rc = message_write(fields, &body, seven, out, len, err, errlen);
+	if ((part = compose_part_new("text/plain; charset=UTF-8", &body, seven)) == NULL) {
+		mailimf_fields_free(fields);
+		hp_errf(err, errlen, "out of memory");
+		goto fail;
+	}
+	rc = compose_message_write(fields, part, out, len, err, errlen);
 fail:
 	buf_free(&body);
 	return rc;

@@ -16,6 +16,14 @@
  * Every address passes addr_valid(); every header value taken from the
  * caller is checked for CR/LF and length, so a subject or display name
  * from an incoming mail cannot add a header line.
+ *
+ * Two kinds of message: a text/plain reply or notice (compose_text, in
+ * compose.c) and one personalised newsletter copy (compose_mailing, in
+ * compose_mailing.c): multipart/alternative text + HTML with the list
+ * headers of RFC 2369/2919/8058, Precedence: bulk and Auto-Submitted:
+ * auto-generated.  Neither writes Return-Path: the VERP address is the
+ * SMTP envelope sender (MAIL FROM), and the receiving server adds the
+ * header from it.
  */
 #ifndef HP_COMPOSE_H
 #define HP_COMPOSE_H
@@ -80,6 +88,69 @@ int compose_text_message(const struct compose_text *ct, char **out, size_t *len,
  * The caller frees the result.
  */
 char *compose_encode_header_word(const char *utf8);
+
+/* ---- newsletters ---- */
+
+#define COMPOSE_MAX_LIST_ID	255	/* RFC 2919 list identifier */
+#define COMPOSE_MAX_URL		512	/* the https unsubscribe URL */
+/* "=_hp_" + 32 hex digits, + ".NN" when a part holds it, + NUL. */
+#define COMPOSE_BOUNDARY_MAX	48
+
+struct compose_mailing {
+	const char *from_name, *from_addr;	/* as in compose_text */
+	const char *to_name, *to_addr;		/* the subscriber */
+	const char *subject;		/* UTF-8; NULL = empty */
+	const char *message_id;		/* without <>, must contain '@' */
+	time_t date;
+	int tz_offset_minutes;
+	const char *content_language;	/* "nl"/"en" or NULL */
+	const char *text;		/* text/plain part, UTF-8, required */
+	const char *html;		/* text/html part, UTF-8; NULL = text only */
+	/* List-Id: "<list_id>", or "list_name <list_id>" when list_name (a
+	 * UTF-8 display phrase, RFC 2047 encoded when needed) is set.
+	 * list_id is a dot-atom with at least one dot, e.g.
+	 * "nieuwsbrief.hanze.example.org"; required. */
+	const char *list_id;
+	const char *list_name;
+	/* The subscriber's own unsubscribe address (office+unsubscribe-TOKEN@
+	 * ...), required: List-Unsubscribe: <mailto:...>.  With
+	 * unsubscribe_https (an https:// URL without blanks, quotes or <>)
+	 * also ", <https://...>" and List-Unsubscribe-Post:
+	 * List-Unsubscribe=One-Click (RFC 8058). */
+	const char *unsubscribe_mailto;
+	const char *unsubscribe_https;
+};
+
+/*
+ * Build one newsletter copy from cm.  With html: a multipart/alternative
+ * body, text/plain; charset=UTF-8 first and text/html; charset=UTF-8
+ * second; without: a single text/plain body.  Each part is 7bit when it
+ * is ASCII with short lines, quoted-printable otherwise.  The header has
+ * From, To, Date, Message-ID, Subject, Auto-Submitted: auto-generated,
+ * Content-Language (when set), Precedence: bulk, List-Id,
+ * List-Unsubscribe (+ List-Unsubscribe-Post), MIME-Version and
+ * Content-Type; no Return-Path.  The multipart boundary is
+ * compose_boundary_for(message_id), with ".01" .. ".99" appended when an
+ * encoded part contains it, so the same cm always gives the same bytes.
+ *
+ * On success returns 0, *out is the message (NUL-terminated, owned by
+ * the caller, free()) and *len its length.  Returns -1 with a one-line
+ * reason in err for anything compose_text_message refuses, a missing
+ * text, list_id or unsubscribe_mailto, an invalid list id, list name,
+ * unsubscribe address or URL, or (only for contrived parts) when no
+ * boundary candidate is free.
+ */
+int compose_mailing_message(const struct compose_mailing *cm, char **out,
+    size_t *len, char *err, size_t errlen);
+
+/*
+ * The multipart boundary for a message id: "=_hp_" and 32 lower-case
+ * hex digits of two 64-bit FNV-1a hashes of message_id ("=_" cannot
+ * occur in quoted-printable text).  Writes it to out and returns 0;
+ * returns -1 (out set to "" when outlen > 0) when message_id is NULL or
+ * empty or outlen < COMPOSE_BOUNDARY_MAX.
+ */
+int compose_boundary_for(const char *message_id, char *out, size_t outlen);
 
 /*
  * Message-ID (without <>) from 16 random bytes and a domain:

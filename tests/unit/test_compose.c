@@ -6,6 +6,8 @@
  * what went in.  When /usr/bin/python3 is missing those assertions are
  * skipped with a message; everything else (CRLF, line lengths, encoded
  * word sizes, injection refusals, determinism, Date) is checked in C.
+ * Newsletter copies (compose_mailing) go through a second script that
+ * also reports the MIME structure, both parts and the list headers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,10 +43,35 @@ static const char py_script[] =
     "n = len(m.defects) + sum(len(getattr(v, \"defects\", ())) for v in m.values())\n"
     "out(\"defects\", str(n))\n";
 
+/* The same for a newsletter copy: the top level, up to two parts, the
+ * list headers; "-" for a header that is absent. */
+static const char py_mailing_script[] =
+    "import sys, email, email.policy\n"
+    "m = email.message_from_bytes(open(sys.argv[1], \"rb\").read(), policy=email.policy.default)\n"
+    "def out(k, v): print(k + \"=\" + v.encode(\"utf-8\").hex())\n"
+    "def hdr(k): return \"-\" if m[k] is None else \" \".join(str(m[k]).split())\n"
+    "out(\"subject\", str(m[\"Subject\"] or \"\"))\n"
+    "t = m[\"To\"].addresses[0]\n"
+    "out(\"to_name\", t.display_name); out(\"to_addr\", t.addr_spec)\n"
+    "out(\"ctype\", m.get_content_type())\n"
+    "parts = list(m.iter_parts()) if m.is_multipart() else [m]\n"
+    "out(\"nparts\", str(len(parts)))\n"
+    "for i in range(2):\n"
+    "  p = parts[i] if i < len(parts) else None\n"
+    "  out(\"p%d_type\" % i, p.get_content_type() + \";\" + str(p.get_content_charset()) if p else \"-\")\n"
+    "  out(\"p%d_body\" % i, p.get_content().replace(\"\\r\\n\", \"\\n\") if p else \"-\")\n"
+    "for k in (\"List-Id\", \"List-Unsubscribe\", \"List-Unsubscribe-Post\", \"Precedence\",\n"
+    "    \"Auto-Submitted\", \"Content-Language\", \"MIME-Version\", \"Return-Path\"):\n"
+    "  out(k, hdr(k))\n"
+    "n = sum(len(p.defects) + sum(len(getattr(v, \"defects\", ())) for v in p.values()) for p in m.walk())\n"
+    "out(\"defects\", str(n))\n";
+#define PY_MAILING_KEYS 18
+
 #define PY_KEYS 11
+#define PY_KEYS_MAX 24
 struct py {
-	char *key[PY_KEYS];
-	char *val[PY_KEYS];
+	char *key[PY_KEYS_MAX];
+	char *val[PY_KEYS_MAX];
 	size_t n;
 };
 
@@ -83,10 +110,10 @@ unhex(const char *s)
 	return out;
 }
 
-/* Parse msg with Python.  Returns false (and the test should skip) when
- * /usr/bin/python3 is missing. */
+/* Parse msg with Python's script, which prints nkeys lines.  Returns
+ * false (and the test should skip) when /usr/bin/python3 is missing. */
 static bool
-py_parse(const char *msg, size_t len, struct py *p)
+py_run(const char *script, size_t nkeys, const char *msg, size_t len, struct py *p)
 {
 	char path[] = "/tmp/test_compose.XXXXXX", *cmd, line[65536];
 	FILE *f;
@@ -101,10 +128,10 @@ py_parse(const char *msg, size_t len, struct py *p)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, msg, len), (ssize_t)len);
 	close(fd);
-	cmd = xasprintf("%s -c '%s' %s", PYTHON, py_script, path);
+	cmd = xasprintf("%s -c '%s' %s", PYTHON, script, path);
 	f = popen(cmd, "r");
 	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL && p->n < PY_KEYS) {
+	while (fgets(line, sizeof(line), f) != NULL && p->n < nkeys) {
 		char *eq = strchr(line, '=');
 		assert_non_null(eq);
 		line[strcspn(line, "\n")] = '\0';
@@ -116,8 +143,14 @@ py_parse(const char *msg, size_t len, struct py *p)
 	assert_int_equal(pclose(f), 0);
 	unlink(path);
 	free(cmd);
-	assert_int_equal(p->n, PY_KEYS);
+	assert_int_equal(p->n, nkeys);
 	return true;
+}
+
+static bool
+py_parse(const char *msg, size_t len, struct py *p)
+{
+	return py_run(py_script, PY_KEYS, msg, len, p);
 }
 
 /* Every line ends in CRLF and has at most 998 octets; no bare CR/LF. */
@@ -662,6 +695,354 @@ test_message_id(void **state)
 	assert_string_equal(out, "");
 }
 
+/* ---- newsletters ---- */
+
+#define M_MSGID "5f0e1d2c3b4a59687766554433221100@hanze.example.org"
+#define M_UNSUB "office+unsubscribe-q7RkT2vX9bLm@hanze.example.org"
+#define M_URL "https://hanze.example.org/unsubscribe?t=q7RkT2vX9bLm&l=nl"
+
+static void
+mbase(struct compose_mailing *cm)
+{
+	memset(cm, 0, sizeof(*cm));
+	cm->from_name = "Hanze Internationaal";
+	cm->from_addr = "office@hanze.example.org";
+	cm->to_name = "Zoë Łukasiewicz";
+	cm->to_addr = "zoe@partner.example";
+	cm->subject = "Nieuwsbrief maart — één netwerk";
+	cm->message_id = M_MSGID;
+	cm->date = 1799337600;
+	cm->tz_offset_minutes = 60;
+	cm->content_language = "nl";
+	cm->text = "Beste Zoë,\n\nHet nieuws van deze maand.\n";
+	cm->html = "<!DOCTYPE html>\n<html><body><p>Beste Zo&euml;,</p>\n"
+	    "<p>Het nieuws van deze maand.</p></body></html>\n";
+	cm->list_id = "nieuwsbrief.hanze.example.org";
+	cm->unsubscribe_mailto = M_UNSUB;
+	cm->unsubscribe_https = M_URL;
+}
+
+static char *
+mbuild(const struct compose_mailing *cm, size_t *len)
+{
+	char *out = NULL, err[256] = "";
+
+	if (compose_mailing_message(cm, &out, len, err, sizeof(err)) != 0)
+		fail_msg("compose_mailing failed: %s", err);
+	assert_lines(out, *len);
+	assert_int_equal(strlen(out), *len);
+	for (size_t i = 0; i < *len; i++)
+		assert_true((unsigned char)out[i] < 0x80);
+	return out;
+}
+
+static void
+mrefused(const struct compose_mailing *cm, const char *why)
+{
+	char *out = (char *)1, err[256] = "";
+	size_t len = 1;
+
+	if (compose_mailing_message(cm, &out, &len, err, sizeof(err)) != -1)
+		fail_msg("accepted: %s", why);
+	assert_null(out);
+	assert_int_equal(len, 0);
+	assert_true(err[0] != '\0');
+}
+
+static size_t
+count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Is header name's value, unfolded and with blank runs collapsed
+ * (libetpan may fold right after the colon), equal to want? */
+static void
+assert_header(const char *msg, const char *name, const char *want)
+{
+	char *v = header_value(msg, name), *o = v;
+	const char *p = v + strspn(v, " \t");
+
+	while (*p != '\0') {
+		if (*p == ' ' || *p == '\t') {
+			p += strspn(p, " \t");
+			if (*p != '\0')
+				*o++ = ' ';
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	assert_string_equal(v, want);
+	free(v);
+}
+
+/* The boundary the message uses (from its Content-Type), caller frees. */
+static char *
+boundary_of(const char *msg)
+{
+	char *ct = header_value(msg, "Content-Type"), *b = strstr(ct, "boundary=\""), *out;
+
+	assert_non_null(b);
+	b += strlen("boundary=\"");
+	out = xstrndup(b, strcspn(b, "\""));
+	free(ct);
+	return out;
+}
+
+static void
+test_mailing_roundtrip(void **state)
+{
+	struct compose_mailing cm;
+	struct py p;
+	char *msg, *text, *html, *hdr, *bnd, *want, base[COMPOSE_BOUNDARY_MAX];
+	size_t len;
+	char line[1001];
+
+	memset(line, 'x', 1000);
+	line[1000] = '\0';
+	text = xasprintf("Beste Zoë,\n\nNieuw: Ørsted (Łódź), Müller, café.\n%s\n"
+	    ". a line with a leading dot\n.\nFrom here on, Grüße \n-- \nHanze\n", line);
+	html = xasprintf("<html><body>\n<p>Beste Zoë — é ü ł Ø</p>\n<p>%s</p>\n"
+	    ".\nFrom the office\n<p>-- </p>\n-- \n</body></html>\n", line);
+	mbase(&cm);
+	cm.text = text;
+	cm.html = html;
+	msg = mbuild(&cm, &len);
+	hdr = header_of(msg);
+	assert_null(strstr(hdr, "Return-Path"));
+	assert_header(msg, "Precedence", "bulk");
+	assert_header(msg, "Auto-Submitted", "auto-generated");
+	assert_header(msg, "List-Id", "<nieuwsbrief.hanze.example.org>");
+	assert_header(msg, "List-Unsubscribe", "<mailto:" M_UNSUB ">, <" M_URL ">");
+	assert_header(msg, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+	/* The boundary is the Message-ID's, used exactly as a delimiter. */
+	assert_int_equal(compose_boundary_for(M_MSGID, base, sizeof(base)), 0);
+	bnd = boundary_of(msg);
+	assert_string_equal(bnd, base);
+	want = xasprintf("multipart/alternative; boundary=\"%s\"", base);
+	assert_header(msg, "Content-Type", want);
+	free(want);
+	assert_int_equal(count_of(msg, bnd), 4);	/* Content-Type + 2 + close */
+	assert_non_null(strstr(msg, "\r\n--=_hp_"));
+	assert_true(strstr(msg, "--\r\n") == msg + len - 4);
+	if (py_run(py_mailing_script, PY_MAILING_KEYS, msg, len, &p)) {
+		assert_string_equal(py_get(&p, "subject"), cm.subject);
+		assert_string_equal(py_get(&p, "to_name"), "Zoë Łukasiewicz");
+		assert_string_equal(py_get(&p, "to_addr"), "zoe@partner.example");
+		assert_string_equal(py_get(&p, "ctype"), "multipart/alternative");
+		assert_string_equal(py_get(&p, "nparts"), "2");
+		assert_string_equal(py_get(&p, "p0_type"), "text/plain;utf-8");
+		assert_string_equal(py_get(&p, "p0_body"), text);
+		assert_string_equal(py_get(&p, "p1_type"), "text/html;utf-8");
+		assert_string_equal(py_get(&p, "p1_body"), html);
+		assert_string_equal(py_get(&p, "List-Id"), "<nieuwsbrief.hanze.example.org>");
+		assert_string_equal(py_get(&p, "List-Unsubscribe"),
+		    "<mailto:" M_UNSUB ">, <" M_URL ">");
+		assert_string_equal(py_get(&p, "List-Unsubscribe-Post"),
+		    "List-Unsubscribe=One-Click");
+		assert_string_equal(py_get(&p, "Precedence"), "bulk");
+		assert_string_equal(py_get(&p, "Auto-Submitted"), "auto-generated");
+		assert_string_equal(py_get(&p, "Content-Language"), "nl");
+		assert_string_equal(py_get(&p, "MIME-Version"), "1.0");
+		assert_string_equal(py_get(&p, "Return-Path"), "-");
+		assert_string_equal(py_get(&p, "defects"), "0");
+		py_free(&p);
+	}
+	free(bnd);
+	free(hdr);
+	free(msg);
+	free(text);
+	free(html);
+}
+
+/* Without https: mailto only, no -Post; without html: one text part. */
+static void
+test_mailing_text_only_no_https(void **state)
+{
+	struct compose_mailing cm;
+	struct py p;
+	char *msg, *hdr;
+	size_t len;
+
+	mbase(&cm);
+	cm.html = NULL;
+	cm.unsubscribe_https = NULL;
+	cm.list_name = "Hanze Nieuwsbrief — Büro";
+	cm.content_language = "en";
+	cm.unsubscribe_mailto = "office+unsubscribe-a/b=c?d@hanze.example.org";
+	msg = mbuild(&cm, &len);
+	hdr = header_of(msg);
+	assert_null(strstr(msg, "multipart"));
+	assert_null(strstr(hdr, "List-Unsubscribe-Post"));
+	assert_null(strstr(hdr, "Return-Path"));
+	/* RFC 6068: '/', '=' and '?' percent-encoded in the mailto URI. */
+	assert_header(msg, "List-Unsubscribe",
+	    "<mailto:office+unsubscribe-a%2Fb%3Dc%3Fd@hanze.example.org>");
+	assert_header(msg, "Content-Type", "text/plain; charset=\"UTF-8\"");
+	if (py_run(py_mailing_script, PY_MAILING_KEYS, msg, len, &p)) {
+		assert_string_equal(py_get(&p, "ctype"), "text/plain");
+		assert_string_equal(py_get(&p, "nparts"), "1");
+		assert_string_equal(py_get(&p, "p0_type"), "text/plain;utf-8");
+		assert_string_equal(py_get(&p, "p0_body"), cm.text);
+		assert_string_equal(py_get(&p, "p1_type"), "-");
+		assert_string_equal(py_get(&p, "List-Id"),
+		    "Hanze Nieuwsbrief — Büro <nieuwsbrief.hanze.example.org>");
+		assert_string_equal(py_get(&p, "List-Unsubscribe-Post"), "-");
+		assert_string_equal(py_get(&p, "Precedence"), "bulk");
+		assert_string_equal(py_get(&p, "Content-Language"), "en");
+		assert_string_equal(py_get(&p, "Return-Path"), "-");
+		assert_string_equal(py_get(&p, "defects"), "0");
+		py_free(&p);
+	}
+	free(hdr);
+	free(msg);
+	/* An ASCII list name of atoms stays plain. */
+	cm.list_name = "Hanze nieuws";
+	msg = mbuild(&cm, &len);
+	assert_header(msg, "List-Id", "Hanze nieuws <nieuwsbrief.hanze.example.org>");
+	free(msg);
+}
+
+static void
+test_mailing_deterministic(void **state)
+{
+	struct compose_mailing cm;
+	char *a, *b, *c, *ba, *bc, out[COMPOSE_BOUNDARY_MAX], out2[COMPOSE_BOUNDARY_MAX];
+	size_t la, lb, lc;
+
+	mbase(&cm);
+	a = mbuild(&cm, &la);
+	b = mbuild(&cm, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	cm.message_id = "other@hanze.example.org";
+	c = mbuild(&cm, &lc);
+	ba = boundary_of(a);
+	bc = boundary_of(c);
+	assert_string_not_equal(ba, bc);
+	free(ba);
+	free(bc);
+	free(a);
+	free(b);
+	free(c);
+
+	assert_int_equal(compose_boundary_for(M_MSGID, out, sizeof(out)), 0);
+	assert_int_equal(strlen(out), 37);
+	assert_true(strncmp(out, "=_hp_", 5) == 0);
+	assert_int_equal(strspn(out + 5, "0123456789abcdef"), 32);
+	assert_int_equal(compose_boundary_for(M_MSGID, out2, sizeof(out2)), 0);
+	assert_string_equal(out, out2);
+	assert_int_equal(compose_boundary_for(NULL, out, sizeof(out)), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(compose_boundary_for("", out, sizeof(out)), -1);
+	assert_int_equal(compose_boundary_for(M_MSGID, out, 20), -1);
+	assert_string_equal(out, "");
+}
+
+/* A 7bit part that holds the would-be boundary gets the next candidate. */
+static void
+test_mailing_boundary_collision(void **state)
+{
+	struct compose_mailing cm;
+	struct py p;
+	char base[COMPOSE_BOUNDARY_MAX], *text, *html, *msg, *bnd, *want;
+	size_t len;
+
+	assert_int_equal(compose_boundary_for(M_MSGID, base, sizeof(base)), 0);
+	text = xasprintf("Plain ASCII.\n--%s\nContent-Type: text/evil\n\nx\n--%s--\n",
+	    base, base);
+	html = xasprintf("<p>\n%s.01\n%s.012\n</p>\n", base, base);
+	mbase(&cm);
+	cm.text = text;
+	cm.html = html;
+	msg = mbuild(&cm, &len);
+	assert_int_equal(count_of(msg, "Content-Transfer-Encoding: 7bit"), 2);
+	bnd = boundary_of(msg);
+	want = xasprintf("%s.02", base);	/* .01 is in the HTML part */
+	assert_string_equal(bnd, want);
+	assert_int_equal(count_of(msg, bnd), 4);
+	if (py_run(py_mailing_script, PY_MAILING_KEYS, msg, len, &p)) {
+		assert_string_equal(py_get(&p, "nparts"), "2");
+		assert_string_equal(py_get(&p, "p0_body"), text);
+		assert_string_equal(py_get(&p, "p1_body"), html);
+		assert_string_equal(py_get(&p, "defects"), "0");
+		py_free(&p);
+	}
+	free(want);
+	free(bnd);
+	free(msg);
+	free(text);
+	free(html);
+}
+
+static void
+test_mailing_injection(void **state)
+{
+	static const char *const bad_urls[] = {
+		"http://hanze.example.org/u", "https://", "https:///path",
+		"https://hanze.example.org/a b", "https://hanze.example.org/<x>",
+		"https://hanze.example.org/>, <mailto:evil@x.example>",
+		"https://hanze.example.org/\r\nBcc: evil@x.example",
+		"https://hanze.example.org/\"q\"", "javascript:alert(1)",
+		"https://hanze.example.org/\xc3\xa9", "mailto:evil@x.example",
+	};
+	static const char *const bad_ids[] = {
+		"", "nodot", ".lead.example", "trail.example.", "a..b.example",
+		"a b.example", "x.example>\r\nBcc: evil@x.example", "<x.example>",
+		"x.example\n",
+	};
+	struct compose_mailing cm;
+	char longurl[COMPOSE_MAX_URL + 32];
+	size_t len;
+
+	for (size_t i = 0; i < HP_NELEM(bad_urls); i++) {
+		mbase(&cm);
+		cm.unsubscribe_https = bad_urls[i];
+		mrefused(&cm, bad_urls[i]);
+	}
+	for (size_t i = 0; i < HP_NELEM(bad_ids); i++) {
+		mbase(&cm);
+		cm.list_id = bad_ids[i];
+		mrefused(&cm, bad_ids[i]);
+	}
+	memcpy(longurl, "https://hanze.example.org/", 26);
+	memset(longurl + 26, 'a', sizeof(longurl) - 27);
+	longurl[sizeof(longurl) - 1] = '\0';
+	mbase(&cm); cm.unsubscribe_https = longurl; mrefused(&cm, "long URL");
+	longurl[COMPOSE_MAX_URL] = '\0';	/* the longest allowed still fits a line */
+	mbase(&cm);
+	cm.unsubscribe_https = longurl;
+	free(mbuild(&cm, &len));
+	mbase(&cm); cm.list_id = NULL; mrefused(&cm, "no list id");
+	mbase(&cm); cm.unsubscribe_mailto = NULL; mrefused(&cm, "no unsubscribe");
+	mbase(&cm); cm.unsubscribe_mailto = "office+u@hanze.example.org>\r\nBcc: e@x.example";
+	mrefused(&cm, "CRLF unsubscribe");
+	mbase(&cm); cm.unsubscribe_mailto = "office+u@hanze.example.org>, <mailto:e@x.example";
+	mrefused(&cm, "bracket unsubscribe");
+	mbase(&cm); cm.unsubscribe_mailto = "not an address"; mrefused(&cm, "bad unsubscribe");
+	mbase(&cm); cm.list_name = "Nieuws\r\nBcc: evil@x.example"; mrefused(&cm, "CRLF list name");
+	mbase(&cm); cm.list_name = "bad \xff"; mrefused(&cm, "bad UTF-8 list name");
+	mbase(&cm); cm.subject = "Hi\r\nBcc: evil@x.example"; mrefused(&cm, "CRLF subject");
+	mbase(&cm); cm.subject = "Hi\nBcc: evil@x.example"; mrefused(&cm, "LF subject");
+	mbase(&cm); cm.to_name = "Zoë\r\nBcc: evil@x.example"; mrefused(&cm, "CRLF name");
+	mbase(&cm); cm.from_name = "Office\rX"; mrefused(&cm, "CR name");
+	mbase(&cm); cm.to_addr = "zoe@partner.example\r\nRCPT TO:<e@x.example>";
+	mrefused(&cm, "CRLF to");
+	mbase(&cm); cm.to_addr = NULL; mrefused(&cm, "no to");
+	mbase(&cm); cm.from_addr = "office"; mrefused(&cm, "bad from");
+	mbase(&cm); cm.message_id = "abc\r\n@x.example"; mrefused(&cm, "CRLF msgid");
+	mbase(&cm); cm.message_id = NULL; mrefused(&cm, "no msgid");
+	mbase(&cm); cm.content_language = "nl\r\nBcc: x"; mrefused(&cm, "CRLF lang");
+	mbase(&cm); cm.text = NULL; mrefused(&cm, "no text");
+	mbase(&cm); cm.text = "bad \xff\n"; mrefused(&cm, "bad text");
+	mbase(&cm); cm.html = "<p>bad \xc3\x28</p>"; mrefused(&cm, "bad html");
+	mbase(&cm); cm.date = -1; mrefused(&cm, "bad date");
+}
+
 int
 main(void)
 {
@@ -678,6 +1059,11 @@ main(void)
 		cmocka_unit_test(test_references_bounded),
 		cmocka_unit_test(test_deterministic_and_extras),
 		cmocka_unit_test(test_message_id),
+		cmocka_unit_test(test_mailing_roundtrip),
+		cmocka_unit_test(test_mailing_text_only_no_https),
+		cmocka_unit_test(test_mailing_deterministic),
+		cmocka_unit_test(test_mailing_boundary_collision),
+		cmocka_unit_test(test_mailing_injection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
