@@ -233,3 +233,25 @@ access_pending_take(struct app *app, const char *token, const char *state,
 		log_info("access pending=%lld %s by=%s", (long long)(*out)->id, state, by);
 	return HP_OK;
 }
+
+int
+access_may_see_contacts(struct app *app, const char *email, bool *ok)
+{
+	char **names = NULL;
+	size_t n = 0;
+
+	*ok = false;
+	if (email == NULL)
+		return 0;
+	if (access_is_office(app, email, ok) == -1)
+		return -1;
+	if (*ok)
+		return 0;
+	if (store_org_names_for_contact(app->store, email, &names, &n) == -1) {
+		db_status(app, "contact lookup");
+		return -1;
+	}
+	*ok = n > 0;
+	access_list_free(names, n);
+	return 0;
+}

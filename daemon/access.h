@@ -20,6 +20,10 @@ bool access_authenticated(struct app *app, const struct msg *m);
 
 /* An office address: [office] admins or `hanzepost office add`. */
 int access_is_office(struct app *app, const char *email, bool *is);
+/* May email see contact persons (SPEC §3): an office address or a
+ * registered contact of any organisation.  0 / -1. */
+int access_may_see_contacts(struct app *app, const char *email, bool *ok);
+
 /* A registered contact of o. */
 bool access_is_contact(const struct org *o, const char *email);
 

@@ -53,7 +53,8 @@ form_payload(const struct request *r)
 
 /* A new pending action for a form, with one mail per authoriser. */
 static enum hp_status
-hold_form(struct request *r, struct registry_plan *plan, json_t *res)
+hold_form(struct request *r, struct registry_plan *plan, json_t *res,
+    bool contacts)
 {
 	char **who = NULL, *joined = NULL, token[TOKEN_LEN + 1], expires[64];
 	size_t n = 0;
@@ -74,7 +75,7 @@ hold_form(struct request *r, struct registry_plan *plan, json_t *res)
 		goto done;
 	expiry_text(r->now + (time_t)r->app->cfg->limits.token_lifetime, expires,
 	    sizeof(expires));
-	mail = json_deep_copy(res);
+	mail = registry_plan_json(plan, r->lang, true);
 	json_object_set_new(mail, "token", json_string(token));
 	json_object_set_new(mail, "requester", json_string(r->m->from_addr));
 	json_object_set_new(mail, "expires", json_string(expires));
@@ -82,8 +83,9 @@ hold_form(struct request *r, struct registry_plan *plan, json_t *res)
 	for (size_t i = 0; i < n && rc == HP_OK; i++)
 		rc = mail_to(r->app, who[i], r->lang, is_new ? "moderate.txt" :
 		    "confirm.txt", mail, r->now);
-	json_object_set_new(res, "pending", json_pack("{s:s,s:b}", "authorisers",
-	    joined, "moderation", is_new));
+	/* Who was asked is told only to those who may see contact persons. */
+	json_object_set_new(res, "pending", json_pack("{s:s?,s:b}", "authorisers",
+	    contacts || is_new ? joined : NULL, "moderation", is_new));
 	json_object_set_new(res, "changed", json_false());
 done:
 	json_decref(mail);
@@ -114,13 +116,20 @@ commands_form(struct request *r, const char **outcome)
 	struct registry_plan plan;
 	json_t *res = NULL;
 	enum hp_status rc;
-	bool ok = false;
+	bool ok = false, contacts = false;
 
 	*outcome = "rejected";
 	if ((rc = registry_plan_form(r->app, r->m, r->f, &plan)) != HP_OK)
 		goto done;
+	if (access_may_see_contacts(r->app, r->m->from_addr, &contacts) == -1) {
+		rc = HP_RETRY;
+		goto done;
+	}
+	/* A new entry's contacts come from the sender's own form. */
+	contacts |= plan.old == NULL;
 	if (plan.failed || plan.changes.n == 0) {
-		json_object_set_new(r->ctx, "form", registry_plan_json(&plan, r->lang));
+		json_object_set_new(r->ctx, "form", registry_plan_json(&plan, r->lang,
+		    contacts));
 		*outcome = plan.failed ? "rejected" : "unchanged";
 		rc = plan.failed ? HP_REJECT : HP_OK;
 		goto done;
@@ -130,11 +139,12 @@ commands_form(struct request *r, const char **outcome)
 	if (ok) {
 		rc = registry_commit(r->app, &plan, r->m->from_addr, r->m->message_id, r->now);
 		*outcome = "applied";
-		json_object_set_new(r->ctx, "form", registry_plan_json(&plan, r->lang));
+		json_object_set_new(r->ctx, "form", registry_plan_json(&plan, r->lang,
+		    true));
 		goto done;
 	}
-	res = registry_plan_json(&plan, r->lang);
-	if ((rc = hold_form(r, &plan, res)) == HP_OK) {
+	res = registry_plan_json(&plan, r->lang, contacts);
+	if ((rc = hold_form(r, &plan, res, contacts)) == HP_OK) {
 		*outcome = "pending";
 		json_object_set(r->ctx, "form", res);
 	}
@@ -216,8 +226,13 @@ apply_held_form(struct request *r, const struct store_pending *p, json_t *payloa
 	} else if (rc == HP_OK) {
 		if (!plan.failed)
 			rc = registry_commit(r->app, &plan, actor, p->source_msgid, r->now);
+		bool contacts = plan.old == NULL;
+		if (rc == HP_OK && !contacts &&
+		    access_may_see_contacts(r->app, p->requester, &contacts) == -1)
+			rc = HP_RETRY;
 		if (rc == HP_OK)
-			json_object_set_new(outcome, "form", registry_plan_json(&plan, lang));
+			json_object_set_new(outcome, "form", registry_plan_json(&plan,
+			    lang, contacts));
 	}
 	registry_plan_clear(&plan);
 	form_free(f);
@@ -578,24 +593,6 @@ query_row(const struct org *o, bool with_contacts)
 	return row;
 }
 
-/* Contacts are shared among partners and with the office, not the world. */
-static enum hp_status
-may_see_contacts(struct request *r, bool *ok)
-{
-	char **names = NULL;
-	size_t n = 0;
-
-	if (access_is_office(r->app, r->m->from_addr, ok) == -1)
-		return HP_RETRY;
-	if (*ok || r->m->from_addr == NULL)
-		return HP_OK;
-	if (store_org_names_for_contact(r->app->store, r->m->from_addr, &names, &n) == -1)
-		return HP_RETRY;
-	*ok = n > 0;
-	access_list_free(names, n);
-	return HP_OK;
-}
-
 static enum hp_status
 run_query(struct request *r, const struct form_command *cmd)
 {
@@ -604,13 +601,16 @@ run_query(struct request *r, const struct form_command *cmd)
 	size_t n = 0, hits = 0;
 	json_t *rows = json_array();
 	bool contacts = false;
-	enum hp_status rc;
+	enum hp_status rc = HP_OK;
 
 	parse_query(r, cmd->args, &q);
-	if ((rc = may_see_contacts(r, &contacts)) != HP_OK)
-		goto done;
-	if (store_org_list(r->app->store, &orgs, &n) == -1) {
+	if (access_may_see_contacts(r->app, r->m->from_addr, &contacts) == -1) {
 		rc = HP_RETRY;
+		goto done;
+	}
+	if (store_org_list(r->app->store, &orgs, &n) == -1) {
+		log_warnx("commands query: %s", store_error(r->app->store));
+		rc = store_error_is_temporary(r->app->store) ? HP_RETRY : HP_FATAL;
 		goto done;
 	}
 	for (size_t i = 0; i < n && !q.bad; i++)
@@ -636,6 +636,7 @@ run_remove(struct request *r, const struct form_command *cmd)
 	size_t n = 0;
 	json_t *payload = NULL, *mail = NULL;
 	int found;
+	bool visible = false;
 	enum hp_status rc = HP_OK;
 
 	if (cmd->args == NULL ||
@@ -645,7 +646,8 @@ run_remove(struct request *r, const struct form_command *cmd)
 		return HP_OK;
 	}
 	if (found == -1 || access_confirmers(r->app, o, &who, &n) == -1) {
-		rc = HP_RETRY;
+		log_warnx("commands remove \"%s\": %s", cmd->args, store_error(r->app->store));
+		rc = store_error_is_temporary(r->app->store) ? HP_RETRY : HP_FATAL;
 		goto done;
 	}
 	joined = access_list_join(who, n);
@@ -663,8 +665,10 @@ run_remove(struct request *r, const struct form_command *cmd)
 	    r->m->from_addr, "expires", expires, "org", o->name, "kind_remove", 1);
 	for (size_t i = 0; i < n && rc == HP_OK; i++)
 		rc = mail_to(r->app, who[i], r->lang, "confirm.txt", mail, r->now);
-	json_object_set_new(r->ctx, "remove", json_pack("{s:s,s:s}", "org", o->name,
-	    "authorisers", joined));
+	if (access_may_see_contacts(r->app, r->m->from_addr, &visible) == -1)
+		rc = HP_RETRY;
+	json_object_set_new(r->ctx, "remove", json_pack("{s:s,s:s?}", "org", o->name,
+	    "authorisers", visible ? joined : NULL));
 done:
 	json_decref(mail);
 	json_decref(payload);

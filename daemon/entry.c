@@ -272,7 +272,7 @@ render_line(struct buf *b, const char *field, enum lang lang, const char *value)
 }
 
 char *
-entry_render_form(const struct org *o, enum lang lang)
+entry_render_form_for(const struct org *o, enum lang lang, bool contacts)
 {
 	struct buf b;
 
@@ -281,12 +281,12 @@ entry_render_form(const struct org *o, enum lang lang)
 	render_line(&b, "sector", lang, model_sector_name(o->sector));
 	render_line(&b, "website", lang, o->website);
 	render_line(&b, "description", lang, o->description);
-	for (size_t i = 0; i < o->n_contacts; i++) {
+	for (size_t i = 0; contacts && i < o->n_contacts; i++) {
 		char *t = entry_contact_text(&o->contacts[i]);
 		render_line(&b, "contact", lang, t);
 		free(t);
 	}
-	if (o->n_contacts == 0)
+	if (contacts && o->n_contacts == 0)
 		render_line(&b, "contact", lang, NULL);
 	for (size_t i = 0; i < o->n_activities; i++) {
 		char *t = entry_activity_text(&o->activities[i], lang);
@@ -304,6 +304,12 @@ entry_render_form(const struct org *o, enum lang lang)
 	} else
 		render_line(&b, "network", lang, NULL);
 	return buf_release(&b, NULL);
+}
+
+char *
+entry_render_form(const struct org *o, enum lang lang)
+{
+	return entry_render_form_for(o, lang, true);
 }
 
 static json_t *

@@ -47,6 +47,10 @@ char *entry_contact_text(const struct contact *c);
 /* The whole entry as a form with the keys of lang, ready to edit and send
  * back.  Caller frees. */
 char *entry_render_form(const struct org *o, enum lang lang);
+/* The same, without the Contact lines when contacts is false: the form
+ * then leaves the contacts as they are when it is sent back (SPEC §3:
+ * contact persons are shared among partners, not with the world). */
+char *entry_render_form_for(const struct org *o, enum lang lang, bool contacts);
 
 /* SPEC §10 object for one organisation (new reference). */
 json_t *entry_to_json(const struct org *o);

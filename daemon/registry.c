@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "addr.h"
 #include "entry.h"
 #include "log.h"
@@ -32,12 +33,15 @@ problems_json(const struct problems *p, enum lang lang)
 }
 
 static json_t *
-changes_json(const struct entry_changes *ch, enum lang lang)
+changes_json(const struct entry_changes *ch, enum lang lang, bool contacts)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct entry_change *c = &ch->v[i];
+		/* A removed contact's address is not the reader's to see. */
+		if (!contacts && c->old_value && strcmp(c->field, "contact") == 0)
+			continue;
 		json_array_append_new(a, json_pack("{s:b,s:b,s:b,s:s,s:o,s:o}",
 		    "added", c->kind == ENTRY_ADDED,
 		    "removed", c->kind == ENTRY_REMOVED,
@@ -190,7 +194,8 @@ registry_commit(struct app *app, struct registry_plan *plan, const char *actor,
 }
 
 json_t *
-registry_plan_json(const struct registry_plan *plan, enum lang lang)
+registry_plan_json(const struct registry_plan *plan, enum lang lang,
+    bool contacts)
 {
 	json_t *res = json_object();
 	const struct org *shown = plan->merged ? plan->merged : plan->old;
@@ -209,43 +214,21 @@ registry_plan_json(const struct registry_plan *plan, enum lang lang)
 	} else {
 		json_object_set_new(res, "changed", json_boolean(plan->changes.n > 0));
 		json_object_set_new(res, "unchanged", json_boolean(plan->changes.n == 0));
-		json_object_set_new(res, "changes", changes_json(&plan->changes, lang));
+		json_object_set_new(res, "changes", changes_json(&plan->changes, lang,
+		    contacts));
 	}
 	if (shown) {
-		entry_text = entry_render_form(shown, lang);
+		entry_text = entry_render_form_for(shown, lang, contacts);
 		json_object_set_new(res, "entry", json_string(entry_text));
 		free(entry_text);
 	}
 	return res;
 }
 
-enum hp_status
-registry_apply_form(struct app *app, const struct msg *m, const struct form *f,
-    enum lang lang, json_t *reply_ctx, const char **outcome, time_t now)
-{
-	struct registry_plan plan;
-	enum hp_status rc;
-
-	*outcome = "rejected";
-	if ((rc = registry_plan_form(app, m, f, &plan)) != HP_OK)
-		goto done;
-	if (!plan.failed && (rc = registry_commit(app, &plan, m->from_addr ?
-	    m->from_addr : "", m->message_id, now)) != HP_OK)
-		goto done;
-	json_object_set_new(reply_ctx, "form", registry_plan_json(&plan, lang));
-	if (plan.failed)
-		rc = HP_REJECT;
-	else
-		*outcome = plan.changes.n > 0 ? "applied" : "unchanged";
-done:
-	registry_plan_clear(&plan);
-	return rc;
-}
-
 static void
-append_shown(json_t *shown, const struct org *o, enum lang lang)
+append_shown(json_t *shown, const struct org *o, enum lang lang, bool contacts)
 {
-	char *text = entry_render_form(o, lang);
+	char *text = entry_render_form_for(o, lang, contacts);
 
 	json_array_append_new(shown, json_pack("{s:s,s:s}", "org", o->name,
 	    "entry", text));
@@ -259,7 +242,10 @@ registry_show(struct app *app, const char *name, const char *sender,
 	char **names = NULL;
 	size_t n = 0;
 	enum hp_status rc = HP_OK;
+	bool contacts = false;
 
+	if (access_may_see_contacts(app, sender, &contacts) == -1)
+		return HP_RETRY;
 	if (name && *name) {
 		names = xcalloc(1, sizeof(char *));
 		names[0] = xstrdup(name);
@@ -277,7 +263,7 @@ registry_show(struct app *app, const char *name, const char *sender,
 			break;
 		}
 		if (found)
-			append_shown(shown, o, lang);
+			append_shown(shown, o, lang, contacts);
 		else
 			json_array_append_new(not_found, json_pack("{s:s}", "name", names[i]));
 		org_free(o);

@@ -38,25 +38,15 @@ enum hp_status registry_plan_form(struct app *app, const struct msg *m,
 enum hp_status registry_commit(struct app *app, struct registry_plan *plan,
     const char *actor, const char *message_id, time_t now);
 /* The reply's "form" object: {org, new, changed, unchanged, failed,
- * changes[], errors[], entry}.  New reference. */
-json_t *registry_plan_json(const struct registry_plan *plan, enum lang lang);
+ * changes[], errors[], entry}; without contact persons (and removed
+ * contacts) unless contacts is set.  New reference. */
+json_t *registry_plan_json(const struct registry_plan *plan, enum lang lang,
+    bool contacts);
 void registry_plan_clear(struct registry_plan *plan);
 
 /*
- * Plan and commit in one go (for an authorised sender): apply f (from message m) and add the object "form" to reply_ctx:
- * {org, new, changed, unchanged, failed, changes[], errors[], entry}.
- * *outcome (static string) is "applied", "unchanged" or "rejected".
- * HP_OK: applied or nothing to change; HP_REJECT: the form has errors and
- * nothing changed; HP_RETRY: temporary database error (roll back, retry the
- * message later); HP_FATAL: permanent database error.
- */
-enum hp_status registry_apply_form(struct app *app, const struct msg *m,
-    const struct form *f, enum lang lang, json_t *reply_ctx,
-    const char **outcome, time_t now);
-
-/*
- * "show [NAME]": append {org, entry} objects to shown, or {name} to
- * not_found.  Without a name, every organisation where the sender is a
+ * "show [NAME]": append {org, entry} objects to shown (contact persons
+ * only for a sender who may see them), or {name} to not_found.  Without a name, every organisation where the sender is a
  * contact.  HP_OK / HP_RETRY / HP_FATAL.
  */
 enum hp_status registry_show(struct app *app, const char *name,

@@ -1,23 +1,27 @@
 /*
- * sched: see sched.h.  RRULE expansion is libical's (3.0.16 on Debian 12);
- * this file chooses DTSTART, converts wall-clock occurrences to UTC the
- * RFC 5545 way, keeps every search bounded, and works around two traps
- * (notes/libraries.md section 4):
+ * sched: see sched.h.  libical (3.0.16 on Debian 12) expands the rule's
+ * days; this file adds the times of day, COUNT and UNTIL itself, chooses
+ * DTSTART, converts wall-clock times to UTC the RFC 5545 way and keeps
+ * every search bounded.  Why not leave it all to libical (the traps are
+ * in notes/libraries.md section 4 and test_sched.c):
  *   - icalrecur_iterator_set_start() is wrong in 3.0.16 (it skips an
- *     occurrence later on the start's own day, and loses the INTERVAL
- *     phase of HOURLY/MINUTELY rules) and refuses COUNT rules, so it is
- *     not used.  To start near a given time we move DTSTART forward by a
- *     whole number of FREQ*INTERVAL periods instead, which leaves the
- *     series unchanged for rules without COUNT (tests/unit/test_sched.c
- *     compares this with a walk from the anchor).
- *   - libical iterates sub-daily rules one FREQ step at a time inside a
- *     single icalrecur_iterator_next() call until the day-level BY parts
- *     match, for ever when they never do (FREQ=MINUTELY;BYMONTH=2;
- *     BYMONTHDAY=30 spins; so does FREQ=HOURLY;INTERVAL=168;BYDAY=MO).
- *     Such rules are refused up front; no check of ours could interrupt it.
- * It also refuses what its parser silently gets wrong: an empty part
- * ("FREQ=MONTHLY;;BYDAY=1MO" is read as plain FREQ=MONTHLY) or an empty
- * value ("BYHOUR=" is ignored).
+ *     occurrence later on the start's own day and loses the INTERVAL
+ *     phase of sub-daily rules) and refuses COUNT rules.  To start near a
+ *     given time we move DTSTART forward by whole FREQ*INTERVAL periods
+ *     instead, which leaves the days of a rule without COUNT unchanged.
+ *   - one icalrecur_iterator_next() call loops until the day-level BY
+ *     parts match, up to the year 2582 when they never do, one candidate
+ *     per time of day: FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30 took 450 s
+ *     under ASan.  Fed days only, a never-matching rule costs < 1 s, and
+ *     sched_check() reports it.  Sub-daily FREQ steps inside libical even
+ *     spin for ever (FREQ=HOURLY;INTERVAL=168;BYDAY=MO), and keep a phase
+ *     moved by a spring gap for ever after; so HOURLY/MINUTELY become the
+ *     equivalent FREQ=DAILY rule with a list of times (rule_times()).
+ *   - its parser silently misreads an empty part ("FREQ=MONTHLY;;BYDAY=1MO"
+ *     is plain FREQ=MONTHLY) and ignores an empty value ("BYHOUR="), so
+ *     rule_syntax() refuses both first.
+ *   - for a wall-clock time that occurs twice it returns the later
+ *     instant; RFC 5545 wants the first (local_to_utc()).
  */
 #include "sched.h"
 
@@ -36,20 +40,32 @@
 #define PARTS_MAX	32
 #define HALF_DAY	43200
 
+/*
+ * A parsed schedule.  r keeps only what picks days (FREQ >= DAILY,
+ * INTERVAL, BYDAY, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYMONTH, BYSETPOS,
+ * WKST); the times of day, COUNT and UNTIL are applied by walk_next().
+ */
 struct rule {
 	struct icalrecurrencetype r;
 	icaltimezone *zone;
-	struct icaltimetype anchor;	/* DTSTART, local time in zone */
-	time_t anchor_utc;
+	struct icaltimetype anchor;	/* DTSTART: 2026-01-01 12:00 local */
+	time_t anchor_utc;		/* 2026-01-01 00:00 local */
+	int count;			/* COUNT, or 0 */
+	time_t until;			/* UNTIL, or SCHED_TIME_MAX */
+	unsigned char hour[24], minute[60], second[60];	/* ascending */
+	int nhour, nminute, nsecond;
 };
 
-/* A walk over the occurrences, strictly increasing in UTC. */
+/* The occurrences from a DTSTART, strictly increasing in UTC. */
 struct walk {
 	const struct rule *rule;
 	icalrecur_iterator *it;
-	bool have_last;
+	struct icaltimetype day;	/* the day being expanded */
+	int h, m, s;			/* its next time of day */
+	bool have_day, have_last;
 	time_t last;
-	unsigned *budget;		/* occurrences left for this call */
+	int emitted;			/* for COUNT, from the anchor */
+	unsigned *budget;		/* candidates left for this call */
 };
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
@@ -110,16 +126,43 @@ has(const short *by)
 	return by[0] != ICAL_RECURRENCE_ARRAY_MAX;
 }
 
-/* The smallest value of a BY list, or 0 when it is absent. */
-static int
-by_min(const short *by, int size)
+/* All of it: libical 3.0.16 still slows down by the old entries' count
+ * when only the first is reset. */
+static void
+by_clear(short *by, int size)
 {
-	int m = INT_MAX;
+	for (int i = 0; i < size; i++)
+		by[i] = ICAL_RECURRENCE_ARRAY_MAX;
+}
 
-	for (int i = 0; i < size && by[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
-		if (by[i] < m)
-			m = by[i];
-	return m == INT_MAX ? 0 : m;
+/*
+ * The values of a BY list (size entries at most) in [0, max), ascending
+ * and without repeats, into out.  step 0: an absent list stands for {0},
+ * the anchor's hour, minute or second.  step > 0 (a sub-daily INTERVAL
+ * at its own level): only values in the phase of the smallest listed one
+ * (0 when the list is absent), and all of them when it is absent.
+ */
+static int
+by_set(const short *by, int size, int max, int step, unsigned char *out)
+{
+	bool in[61] = { false }, any = false;
+	int n = 0, phase = 0;
+
+	for (int i = 0; i < size && by[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		if (by[i] < 0 || by[i] >= max)
+			continue;
+		if (!any || by[i] < phase)
+			phase = by[i];
+		in[by[i]] = any = true;
+	}
+	if (!any && step == 0) {
+		out[0] = 0;
+		return 1;
+	}
+	for (int v = 0; v < max; v++)
+		if ((!any || in[v]) && (step == 0 || v % step == phase % step))
+			out[n++] = (unsigned char)v;
+	return n;
 }
 
 static bool
@@ -150,6 +193,12 @@ rule_syntax(const char *s, char *err, size_t errlen)
 		    SCHED_RRULE_MAX);
 	if (strncasecmp(s, "RRULE:", 6) == 0)
 		return hp_errf(err, errlen, "write the rule without 'RRULE:'");
+	/* Only these characters, so that messages may quote s. */
+	for (size_t i = 0; i < len; i++)
+		if (!value_char(s[i]) && s[i] != ';' && s[i] != '=')
+			return hp_errf(err, errlen, "unexpected character 0x%02x "
+			    "at offset %zu of the schedule", (unsigned char)s[i],
+			    i);
 	for (const char *p = s;; p++) {
 		const char *q = p;
 
@@ -172,32 +221,10 @@ rule_syntax(const char *s, char *err, size_t errlen)
 		if (*p == '\0')
 			break;
 		if (*p != ';')
-			return hp_errf(err, errlen, "unexpected '%c' in "
-			    "schedule '%.100s'", *p, s);
+			return hp_errf(err, errlen, "'%.100s' is not an RRULE: "
+			    "'%c' in a value", s, *p);
 	}
 	return freq ? 0 : hp_errf(err, errlen, "schedule without FREQ=");
-}
-
-/* Refuse what cannot be a newsletter schedule or could make libical spin. */
-static int
-rule_limits(const struct icalrecurrencetype *r, char *err, size_t errlen)
-{
-	bool subdaily = r->freq == ICAL_MINUTELY_RECURRENCE ||
-	    r->freq == ICAL_HOURLY_RECURRENCE;
-
-	if (r->freq == ICAL_SECONDLY_RECURRENCE)
-		return hp_errf(err, errlen, "FREQ=SECONDLY is not a newsletter "
-		    "schedule (use at most FREQ=MINUTELY)");
-	if (r->rscale != NULL)
-		return hp_errf(err, errlen, "RSCALE is not supported");
-	if (subdaily && (has(r->by_day) || has(r->by_month_day) ||
-	    has(r->by_year_day) || has(r->by_week_no) || has(r->by_month) ||
-	    has(r->by_set_pos)))
-		return hp_errf(err, errlen, "FREQ=%s takes only BYHOUR, "
-		    "BYMINUTE and BYSECOND; use FREQ=DAILY or longer to pick "
-		    "days", r->freq == ICAL_HOURLY_RECURRENCE ? "HOURLY" :
-		    "MINUTELY");
-	return 0;
 }
 
 static bool
@@ -215,6 +242,105 @@ tzid_syntax(const char *tzid)
 	return true;
 }
 
+/* Refuse what cannot be a newsletter schedule or what the day/time split
+ * (see the top) cannot express. */
+static int
+rule_limits(const struct icalrecurrencetype *r, char *err, size_t errlen)
+{
+	bool hourly = r->freq == ICAL_HOURLY_RECURRENCE;
+	bool ordinal = false;
+	const char *f = hourly ? "HOURLY" : "MINUTELY";
+
+	if (r->freq == ICAL_SECONDLY_RECURRENCE)
+		return hp_errf(err, errlen, "FREQ=SECONDLY is not a newsletter "
+		    "schedule (use at most FREQ=MINUTELY)");
+	if (r->rscale != NULL)
+		return hp_errf(err, errlen, "RSCALE is not supported");
+	if (!icaltime_is_null_time(r->until) && (r->until.is_date ||
+	    !icaltime_is_utc(r->until)))
+		return hp_errf(err, errlen, "UNTIL must be a UTC date-time such "
+		    "as 20271231T230000Z (RFC 5545 3.3.10)");
+	for (int i = 0; i < ICAL_BY_SECOND_SIZE &&
+	    r->by_second[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+		if (r->by_second[i] == 60)
+			return hp_errf(err, errlen, "BYSECOND=60 (a leap "
+			    "second) is not supported");
+	if (!hourly && r->freq != ICAL_MINUTELY_RECURRENCE)
+		return 0;
+	for (int i = 0; i < ICAL_BY_DAY_SIZE &&
+	    r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+		ordinal |= icalrecurrencetype_day_position(r->by_day[i]) != 0;
+	if (ordinal || has(r->by_year_day) || has(r->by_week_no) ||
+	    has(r->by_set_pos))
+		return hp_errf(err, errlen, "FREQ=%s takes no BYYEARDAY, "
+		    "BYWEEKNO, BYSETPOS or numbered BYDAY; use FREQ=DAILY or "
+		    "longer", f);
+	if ((hourly ? 24 : 60) % r->interval != 0)
+		return hp_errf(err, errlen, "FREQ=%s needs an INTERVAL that "
+		    "divides %s", f, hourly ?
+		    "a day (1, 2, 3, 4, 6, 8, 12 or 24)" :
+		    "an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)");
+	return 0;
+}
+
+/*
+ * Move the times of day out of r into ru's lists.  FREQ=HOURLY/MINUTELY
+ * becomes FREQ=DAILY with the hours (minutes) that INTERVAL reaches from
+ * the smallest BYHOUR (BYMINUTE), the same every day as INTERVAL divides
+ * the day (hour).  BYSETPOS picks among a period's occurrences, so with
+ * the times taken out it must not have more than one per day.
+ */
+static int
+rule_times(struct rule *ru, char *err, size_t errlen)
+{
+	struct icalrecurrencetype *r = &ru->r;
+	int hstep = 0, mstep = 0;
+
+	if (r->freq == ICAL_HOURLY_RECURRENCE)
+		hstep = r->interval;
+	if (r->freq == ICAL_MINUTELY_RECURRENCE) {
+		hstep = 1;
+		mstep = r->interval;
+	}
+	ru->nhour = by_set(r->by_hour, ICAL_BY_HOUR_SIZE, 24, hstep, ru->hour);
+	ru->nminute = by_set(r->by_minute, ICAL_BY_MINUTE_SIZE, 60, mstep,
+	    ru->minute);
+	ru->nsecond = by_set(r->by_second, ICAL_BY_SECOND_SIZE, 60, 0,
+	    ru->second);
+	by_clear(r->by_hour, ICAL_BY_HOUR_SIZE);
+	by_clear(r->by_minute, ICAL_BY_MINUTE_SIZE);
+	by_clear(r->by_second, ICAL_BY_SECOND_SIZE);
+	if (hstep != 0) {
+		r->freq = ICAL_DAILY_RECURRENCE;
+		r->interval = 1;
+	}
+	if (has(r->by_set_pos) && ru->nhour * ru->nminute * ru->nsecond > 1)
+		return hp_errf(err, errlen, "BYSETPOS works only with a single "
+		    "time of day");
+	return 0;
+}
+
+/* Candidates one FREQ period can hold at most: a walk sees up to two
+ * periods (and a window scan a few), which must fit in SCHED_ITER_MAX. */
+static long
+rule_density(const struct rule *ru)
+{
+	const struct icalrecurrencetype *r = &ru->r;
+	long days;
+	bool dayparts = has(r->by_day) || has(r->by_month_day) ||
+	    has(r->by_year_day) || has(r->by_week_no);
+
+	switch (r->freq) {
+	case ICAL_DAILY_RECURRENCE:	days = 1; break;
+	case ICAL_WEEKLY_RECURRENCE:	days = has(r->by_day) ? 7 : 1; break;
+	case ICAL_MONTHLY_RECURRENCE:	days = dayparts ? 31 : 1; break;
+	default:
+		days = dayparts ? 366 : has(r->by_month) ? 12 : 1;
+		break;
+	}
+	return days * ru->nhour * ru->nminute * ru->nsecond;
+}
+
 static void
 rule_close(struct rule *ru)
 {
@@ -223,13 +349,32 @@ rule_close(struct rule *ru)
 	ru->r.rscale = NULL;
 }
 
+/* DTSTART at noon: no zone has a daylight-saving change then, and only
+ * the date of what libical returns is used. */
+static void
+rule_anchor(struct rule *ru)
+{
+	struct icaltimetype a = icaltime_null_time();
+
+	a.year = ANCHOR_YEAR;
+	a.month = a.day = 1;
+	ru->anchor_utc = local_to_utc(icaltime_set_timezone(&a, ru->zone),
+	    ru->zone);
+	a.hour = 12;
+	ru->anchor = icaltime_set_timezone(&a, ru->zone);
+	ru->count = ru->r.count;
+	ru->until = icaltime_is_null_time(ru->r.until) ? SCHED_TIME_MAX :
+	    icaltime_as_timet_with_zone(ru->r.until,
+	    icaltimezone_get_utc_timezone());
+	ru->r.count = 0;
+	ru->r.until = icaltime_null_time();
+}
+
 /* Parse and check rrule and tzid into ru (rule_close() it on success). */
 static int
 rule_open(struct rule *ru, const char *rrule, const char *tzid, char *err,
     size_t errlen)
 {
-	struct icaltimetype a = icaltime_null_time();
-
 	memset(ru, 0, sizeof(*ru));
 	if (rrule == NULL || tzid == NULL)
 		return hp_errf(err, errlen, "no schedule or time zone");
@@ -240,32 +385,31 @@ rule_open(struct rule *ru, const char *rrule, const char *tzid, char *err,
 		return hp_errf(err, errlen, "'%.80s' is not a time zone known "
 		    "to libical (e.g. Europe/Amsterdam)", tzid);
 	ru->r = icalrecurrencetype_from_string(rrule);
-	if (ru->r.freq == ICAL_NO_RECURRENCE) {
-		rule_close(ru);
+	if (ru->r.freq == ICAL_NO_RECURRENCE)
 		return hp_errf(err, errlen, "'%.100s' is not a valid RFC 5545 "
 		    "RRULE", rrule);
+	if (rule_limits(&ru->r, err, errlen) == -1 ||
+	    rule_times(ru, err, errlen) == -1)
+		goto fail;
+	if (rule_density(ru) > SCHED_ITER_MAX / 8) {
+		hp_errf(err, errlen, "the rule can have %ld occurrences in one "
+		    "FREQ period; at most %d are supported", rule_density(ru),
+		    SCHED_ITER_MAX / 8);
+		goto fail;
 	}
-	if (rule_limits(&ru->r, err, errlen) == -1) {
-		rule_close(ru);
-		return -1;
-	}
-	a.year = ANCHOR_YEAR;
-	a.month = a.day = 1;
-	a.hour = by_min(ru->r.by_hour, ICAL_BY_HOUR_SIZE);
-	a.minute = by_min(ru->r.by_minute, ICAL_BY_MINUTE_SIZE);
-	a.second = by_min(ru->r.by_second, ICAL_BY_SECOND_SIZE);
-	a = icaltime_normalize(a);	/* BYSECOND=60 */
-	ru->anchor = icaltime_set_timezone(&a, ru->zone);
-	ru->anchor_utc = local_to_utc(ru->anchor, ru->zone);
+	rule_anchor(ru);
 	return 0;
+fail:
+	rule_close(ru);
+	return -1;
 }
 
 /*
  * DTSTART for a walk that must see every occurrence after `from`: the
- * anchor moved forward by whole FREQ*INTERVAL periods to at least one
- * period before from's wall-clock time.  The move is in wall-clock fields,
- * as libical steps, so phase and the anchor's day/time defaults survive.
- * COUNT counts from the anchor, so a COUNT rule always starts there.
+ * anchor moved forward by whole FREQ*INTERVAL periods to a day at least
+ * one period before from's local day, so INTERVAL's phase, the weekday
+ * and the day of the month (the 1st) are kept.  COUNT counts from the
+ * anchor, so a COUNT rule always starts there.
  */
 static struct icaltimetype
 rule_start(const struct rule *ru, time_t from)
@@ -273,7 +417,7 @@ rule_start(const struct rule *ru, time_t from)
 	struct icaltimetype a = ru->anchor, l;
 	int64_t days, units, n;
 
-	if (ru->r.count > 0 || from <= ru->anchor_utc)
+	if (ru->count > 0 || from <= ru->anchor_utc)
 		return a;
 	l = icaltime_from_timet_with_zone(from, 0, ru->zone);
 	days = days_from_civil(l.year, l.month, l.day) -
@@ -284,33 +428,24 @@ rule_start(const struct rule *ru, time_t from)
 		units = (int64_t)(l.year - a.year) * 12 + l.month - a.month;
 		break;
 	case ICAL_WEEKLY_RECURRENCE:	units = days / 7; break;
-	case ICAL_DAILY_RECURRENCE:	units = days; break;
-	case ICAL_HOURLY_RECURRENCE:
-		units = days * 24 + l.hour - a.hour;
-		break;
-	default:			/* MINUTELY; rule_limits() */
-		units = (days * 24 + l.hour - a.hour) * 60 + l.minute -
-		    a.minute;
-		break;
+	default:			units = days; break;
 	}
 	n = (units / ru->r.interval - 1) * ru->r.interval;
 	if (n <= 0)
 		return a;
 	switch (ru->r.freq) {
-	case ICAL_YEARLY_RECURRENCE:	a.year += (int)n; break;
+	case ICAL_YEARLY_RECURRENCE:
+		a.year += (int)n;
+		break;
 	case ICAL_MONTHLY_RECURRENCE:
 		a.year += (int)((a.month - 1 + n) / 12);
 		a.month = (int)((a.month - 1 + n) % 12) + 1;
 		break;
-	case ICAL_WEEKLY_RECURRENCE:	icaltime_adjust(&a, (int)(n * 7), 0, 0, 0);
-		break;
-	case ICAL_DAILY_RECURRENCE:	icaltime_adjust(&a, (int)n, 0, 0, 0); break;
-	case ICAL_HOURLY_RECURRENCE:
-		icaltime_adjust(&a, (int)(n / 24), (int)(n % 24), 0, 0);
+	case ICAL_WEEKLY_RECURRENCE:
+		icaltime_adjust(&a, (int)(n * 7), 0, 0, 0);
 		break;
 	default:
-		icaltime_adjust(&a, (int)(n / 1440), (int)(n % 1440 / 60),
-		    (int)(n % 60), 0);
+		icaltime_adjust(&a, (int)n, 0, 0, 0);
 		break;
 	}
 	return icaltime_set_timezone(&a, ru->zone);
@@ -325,8 +460,8 @@ walk_start(struct walk *w, const struct rule *ru, time_t from,
 	w->budget = budget;
 	w->it = icalrecur_iterator_new(ru->r, rule_start(ru, from));
 	if (w->it == NULL)
-		return hp_errf(err, errlen, "libical refuses the rule (a "
-		    "day that never exists?)");
+		return hp_errf(err, errlen, "libical refuses the rule (a day "
+		    "that never exists?)");
 	return 0;
 }
 
@@ -338,32 +473,67 @@ walk_end(struct walk *w)
 	w->it = NULL;
 }
 
-/* The next occurrence: 0 and *out, 1 at the end of the series (or past
- * SCHED_TIME_MAX), -1 when the call's budget is spent. */
+/* The next candidate: the next time of day, or the first of the next
+ * day.  0 and *t (local), 1 when libical has no more days, -1. */
+static int
+walk_candidate(struct walk *w, struct icaltimetype *t, char *err,
+    size_t errlen)
+{
+	const struct rule *ru = w->rule;
+
+	if (*w->budget == 0)
+		return hp_errf(err, errlen, "gave up after %d steps through "
+		    "the schedule", SCHED_ITER_MAX);
+	(*w->budget)--;
+	if (!w->have_day || w->h == ru->nhour) {
+		w->day = icalrecur_iterator_next(w->it);
+		if (icaltime_is_null_time(w->day))
+			return 1;
+		w->have_day = true;
+		w->h = w->m = w->s = 0;
+	}
+	*t = icaltime_null_time();
+	t->year = w->day.year;
+	t->month = w->day.month;
+	t->day = w->day.day;
+	t->hour = ru->hour[w->h];
+	t->minute = ru->minute[w->m];
+	t->second = ru->second[w->s];
+	if (++w->s == ru->nsecond) {
+		w->s = 0;
+		if (++w->m == ru->nminute) {
+			w->m = 0;
+			w->h++;
+		}
+	}
+	return 0;
+}
+
+/* The next occurrence: 0 and *out, 1 at the end of the series (COUNT,
+ * UNTIL, no more days, past SCHED_TIME_MAX), -1 when the call's budget is
+ * spent. */
 static int
 walk_next(struct walk *w, time_t *out, char *err, size_t errlen)
 {
-	for (;;) {
-		struct icaltimetype t;
-		time_t u;
+	const struct rule *ru = w->rule;
+	struct icaltimetype t;
+	time_t u;
+	int rc;
 
-		if (*w->budget == 0)
-			return hp_errf(err, errlen, "gave up after %d "
-			    "occurrences of the schedule", SCHED_ITER_MAX);
-		(*w->budget)--;
-		t = icalrecur_iterator_next(w->it);
-		if (icaltime_is_null_time(t))
+	for (;;) {
+		if (ru->count > 0 && w->emitted == ru->count)
 			return 1;
-		/* The zone is not reliably kept on iterator results. */
-		t = icaltime_set_timezone(&t, w->rule->zone);
-		u = local_to_utc(t, w->rule->zone);
-		if (u > SCHED_TIME_MAX)
+		if ((rc = walk_candidate(w, &t, err, errlen)) != 0)
+			return rc;
+		u = local_to_utc(icaltime_set_timezone(&t, ru->zone), ru->zone);
+		if (u > ru->until || u > SCHED_TIME_MAX)
 			return 1;
-		/* Never the same instant twice (DST changes). */
+		/* A gap moves a time onto a later one: never one twice. */
 		if (w->have_last && u <= w->last)
 			continue;
 		w->have_last = true;
 		w->last = u;
+		w->emitted++;
 		*out = u;
 		return 0;
 	}
@@ -422,9 +592,6 @@ occ_last_in(const struct rule *ru, time_t lo, time_t hi, time_t *out,
     unsigned *budget, char *err, size_t errlen)
 {
 	static const int64_t step[] = {
-		[ICAL_SECONDLY_RECURRENCE] = 1,
-		[ICAL_MINUTELY_RECURRENCE] = 60,
-		[ICAL_HOURLY_RECURRENCE] = 3600,
 		[ICAL_DAILY_RECURRENCE] = 86400,
 		[ICAL_WEEKLY_RECURRENCE] = 7 * 86400,
 		[ICAL_MONTHLY_RECURRENCE] = 31 * 86400,
@@ -433,7 +600,7 @@ occ_last_in(const struct rule *ru, time_t lo, time_t hi, time_t *out,
 	int64_t span = step[ru->r.freq] * ru->r.interval * 2;
 
 	for (;;) {
-		time_t from = ru->r.count > 0 || hi - lo <= span ? lo :
+		time_t from = ru->count > 0 || hi - lo <= span ? lo :
 		    (time_t)(hi - span);
 		int rc = occ_last_scan(ru, from, hi, out, budget, err, errlen);
 

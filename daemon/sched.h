@@ -27,10 +27,15 @@
  * means its first occurrence (02:30 CEST, not 02:30 CET).  Occurrences are
  * strictly increasing in UTC: no instant is returned twice.
  *
- * Rules are refused when they cannot be a newsletter schedule or could
- * make libical spin: FREQ=SECONDLY, RSCALE, and for FREQ=MINUTELY/HOURLY
- * any BY part other than BYHOUR, BYMINUTE and BYSECOND.  Every search is
- * bounded (SCHED_ITER_MAX occurrences) and stops at SCHED_TIME_MAX.
+ * FREQ=HOURLY and FREQ=MINUTELY mean the same hours (minutes) every
+ * day: INTERVAL must divide 24 (60), the phase comes from the anchor
+ * (FREQ=HOURLY;INTERVAL=6 is 00, 06, 12 and 18 h; with BYHOUR=9 it is
+ * 09 h only), BYHOUR/BYMINUTE limit them, and BYDAY, BYMONTH and
+ * BYMONTHDAY pick days.  Refused: FREQ=SECONDLY, RSCALE, BYYEARDAY,
+ * BYWEEKNO, BYSETPOS or a numbered BYDAY with a sub-daily FREQ, and rules
+ * that could put more than SCHED_ITER_MAX/4 occurrences in one FREQ
+ * period.  Every search is bounded (SCHED_ITER_MAX occurrences) and stops
+ * at SCHED_TIME_MAX.
  *
  * Error messages go to a caller-owned buffer (English, one line, without
  * a trailing period) for check-config and the log.

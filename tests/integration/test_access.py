@@ -264,8 +264,9 @@ class Confirmations(Base):
         got = self.cycle()
         self.assertEqual(self.hp.org(ORG), before)
         self.assertRecipients(got, {DIRK: 1, ANNA: 1, BOB: 1})
-        self.assertIn("we have asked anna@partner.example, bob@partner.example",
-                      flat(got[DIRK][0]))
+        # A stranger is not told who the contact persons are (SPEC §3).
+        self.assertIn("we have asked them.", flat(got[DIRK][0]))
+        self.assertNotIn("anna@partner.example", flat(got[DIRK][0]))
         self.assertIn("dirk@other.example asked", flat(got[ANNA][0]))
         # The requester must not be able to confirm his own request.
         self.assertNotIn(hp.token_of(got[ANNA][0]), got[DIRK][0].raw.decode("ascii", "replace"))
@@ -292,6 +293,20 @@ class Confirmations(Base):
             self.assertIn("Hanze Handel B.V. (economy)", text, who)
             self.assertIn("contacts: Anna de Vries <anna@partner.example>, "
                           "Bob Jansen <bob@partner.example>", text, who)
+
+    def test_09b_show_shows_contacts_only_to_partners_and_office(self):
+        for who in (DIRK, ANNA):
+            self.send(who, "show", "show %s\n" % ORG)
+        got = self.cycle(2)
+        stranger = flat(got[DIRK][0])
+        self.assertIn("Organisation: %s" % ORG, stranger)
+        self.assertNotIn("Contact:", stranger)
+        self.assertNotIn("anna@partner.example", stranger)
+        self.assertIn("Contact: Anna de Vries <anna@partner.example>", flat(got[ANNA][0]))
+        # A stranger's form for the entry: the answer shows no contacts either.
+        self.send(DIRK, "Update", "Organisation: %s\nWebsite: https://dirk.example\n" % ORG)
+        got = self.cycle(1)
+        self.assertNotIn("anna@partner.example", flat(got[DIRK][0]))
 
     def test_10_two_confirmations_in_one_cycle_apply_once(self):
         self.send(ANNA, "Networks", "Organisation: %s\nNetworks: Hanze, Eurocities\n" % ORG,
@@ -325,8 +340,8 @@ class Confirmations(Base):
         self.assertIsNotNone(self.hp.org(ORG))
         self.assertRecipients(got, {DIRK: 1, ANNA: 1, BOB: 1})
         self.assertIn("Removing Hanze Handel B.V. needs the confirmation of its registered "
-                      "contacts; we have asked anna@partner.example, bob@partner.example",
-                      flat(got[DIRK][0]))
+                      "contacts; we have asked them.", flat(got[DIRK][0]))
+        self.assertNotIn("anna@partner.example", flat(got[DIRK][0]))
         confirm = hp.by_subject(got[BOB], "confirm ")
         self.assertIn("dirk@other.example asked Deventer Internationaal to remove "
                       "Hanze Handel B.V. from the registry", flat(confirm))
