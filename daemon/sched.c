@@ -21,7 +21,9 @@
  *     is plain FREQ=MONTHLY) and ignores an empty value ("BYHOUR="), so
  *     rule_syntax() refuses both first.
  *   - for a wall-clock time that occurs twice it returns the later
- *     instant; RFC 5545 wants the first (local_to_utc()).
+ *     instant; RFC 5545 wants the first.  Its time in a spring gap is the
+ *     offset-before reading (02:30 -> 03:30 CEST), which can overtake real
+ *     times after the gap; local_to_utc() takes the end of the gap.
  */
 #include "sched.h"
 
@@ -39,6 +41,7 @@
 #define ANCHOR_YEAR	2026
 #define PARTS_MAX	32
 #define HALF_DAY	43200
+#define SKIP_MARGIN	(3 * 3600)
 
 /*
  * A parsed schedule.  r keeps only what picks days (FREQ >= DAILY,
@@ -61,7 +64,9 @@ struct walk {
 	const struct rule *rule;
 	icalrecur_iterator *it;
 	struct icaltimetype day;	/* the day being expanded */
+	int64_t day_wall;		/* its 00:00 as wall_seconds() */
 	int h, m, s;			/* its next time of day */
+	int64_t skip_wall;		/* pass over candidates before it */
 	bool have_day, have_last;
 	time_t last;
 	int emitted;			/* for COUNT, from the anchor */
@@ -97,11 +102,14 @@ wall_of(time_t u, icaltimezone *zone)
 }
 
 /*
- * The UTC instant of wall-clock time t in zone, per RFC 5545 3.3.5: the
- * first of two instants in an autumn fold (libical 3.0.16 picks the
- * second), and the offset from before the change for a time in a spring
- * gap.  Offsets 12 h either side stand for "before" and "after": no zone
- * changes its offset twice within 12 hours.
+ * The UTC instant of wall-clock time t in zone: the first instant at
+ * which the zone's clock shows t or later.  Mostly the one instant that
+ * shows t; in an autumn fold the first of two (RFC 5545 3.3.5; libical
+ * 3.0.16 picks the second); in a spring gap the end of the gap, where
+ * the clock jumps past t.  This is monotonic in t, so a walk in
+ * wall-clock order stays in time order, and times in one gap become one
+ * instant.  Offsets 12 h either side stand for "before" and "after": no
+ * zone changes its offset twice within 12 hours.
  */
 static time_t
 local_to_utc(struct icaltimetype t, icaltimezone *zone)
@@ -112,12 +120,23 @@ local_to_utc(struct icaltimetype t, icaltimezone *zone)
 	    (u - HALF_DAY)));
 	time_t late = (time_t)(w - (wall_of(u + HALF_DAY, zone) -
 	    (u + HALF_DAY)));
+	time_t a = early < late ? early : late, b = early < late ? late : early;
 
-	if (wall_of(early, zone) == w)
-		return early;
-	if (wall_of(late, zone) == w)
-		return late;
-	return early;
+	if (wall_of(a, zone) == w)
+		return a;
+	if (wall_of(b, zone) == w)
+		return b;
+	if (wall_of(a, zone) > w || wall_of(b, zone) < w)
+		return u;		/* not a gap after all: trust libical */
+	while (b - a > 1) {
+		time_t m = a + (b - a) / 2;
+
+		if (wall_of(m, zone) >= w)
+			b = m;
+		else
+			a = m;
+	}
+	return b;
 }
 
 static bool
@@ -196,9 +215,9 @@ rule_syntax(const char *s, char *err, size_t errlen)
 	/* Only these characters, so that messages may quote s. */
 	for (size_t i = 0; i < len; i++)
 		if (!value_char(s[i]) && s[i] != ';' && s[i] != '=')
-			return hp_errf(err, errlen, "unexpected character 0x%02x "
-			    "at offset %zu of the schedule", (unsigned char)s[i],
-			    i);
+			return hp_errf(err, errlen, "unexpected character "
+			    "0x%02x at offset %zu of the schedule",
+			    (unsigned char)s[i], i);
 	for (const char *p = s;; p++) {
 		const char *q = p;
 
@@ -207,7 +226,8 @@ rule_syntax(const char *s, char *err, size_t errlen)
 		if (q == p || *q != '=' || !value_char(q[1]) || n == PARTS_MAX)
 			return hp_errf(err, errlen, "'%.100s' is not an RRULE "
 			    "such as FREQ=MONTHLY;BYDAY=1MO;BYHOUR=9;"
-			    "BYMINUTE=0 (NAME=VALUE parts separated by ';')", s);
+			    "BYMINUTE=0 (NAME=VALUE parts separated by ';')",
+			    s);
 		for (size_t i = 0; i < n; i++)
 			if (nlen[i] == (size_t)(q - p) &&
 			    strncasecmp(part[i], p, nlen[i]) == 0)
@@ -258,8 +278,8 @@ rule_limits(const struct icalrecurrencetype *r, char *err, size_t errlen)
 		return hp_errf(err, errlen, "RSCALE is not supported");
 	if (!icaltime_is_null_time(r->until) && (r->until.is_date ||
 	    !icaltime_is_utc(r->until)))
-		return hp_errf(err, errlen, "UNTIL must be a UTC date-time such "
-		    "as 20271231T230000Z (RFC 5545 3.3.10)");
+		return hp_errf(err, errlen, "UNTIL must be a UTC date-time "
+		    "such as 20271231T230000Z (RFC 5545 3.3.10)");
 	for (int i = 0; i < ICAL_BY_SECOND_SIZE &&
 	    r->by_second[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
 		if (r->by_second[i] == 60)
@@ -458,6 +478,11 @@ walk_start(struct walk *w, const struct rule *ru, time_t from,
 	memset(w, 0, sizeof(*w));
 	w->rule = ru;
 	w->budget = budget;
+	/* local_to_utc() is monotonic, so a time earlier in wall-clock time
+	 * than from's is not after from; the margin is for zone data that
+	 * breaks its 12-hour assumption.  COUNT must see every occurrence. */
+	w->skip_wall = ru->count > 0 ? INT64_MIN :
+	    wall_of(from, ru->zone) - SKIP_MARGIN;
 	w->it = icalrecur_iterator_new(ru->r, rule_start(ru, from));
 	if (w->it == NULL)
 		return hp_errf(err, errlen, "libical refuses the rule (a day "
@@ -473,40 +498,73 @@ walk_end(struct walk *w)
 	w->it = NULL;
 }
 
-/* The next candidate: the next time of day, or the first of the next
- * day.  0 and *t (local), 1 when libical has no more days, -1. */
+/* The day being expanded, from libical: 0, 1 at the end, -1. */
+static int
+walk_day(struct walk *w, char *err, size_t errlen)
+{
+	if (*w->budget == 0)
+		return hp_errf(err, errlen, "gave up after %d steps through "
+		    "the schedule", SCHED_ITER_MAX);
+	(*w->budget)--;
+	w->day = icalrecur_iterator_next(w->it);
+	if (icaltime_is_null_time(w->day))
+		return 1;
+	w->have_day = true;
+	w->h = w->m = w->s = 0;
+	w->day_wall = days_from_civil(w->day.year, w->day.month, w->day.day) *
+	    86400;
+	/* A whole day before skip_wall: nothing in it to convert. */
+	if (w->day_wall + 86399 < w->skip_wall)
+		w->h = w->rule->nhour;
+	return 0;
+}
+
+/*
+ * The next candidate: the next time of day, or the first of the next
+ * day.  Candidates earlier than skip_wall in wall-clock time cannot be
+ * after the walk's start and are passed over without a conversion, which
+ * keeps a walk through a dense rule's first period cheap.  0 and *t
+ * (local), 1 when libical has no more days, -1.
+ */
 static int
 walk_candidate(struct walk *w, struct icaltimetype *t, char *err,
     size_t errlen)
 {
 	const struct rule *ru = w->rule;
+	int rc;
 
-	if (*w->budget == 0)
-		return hp_errf(err, errlen, "gave up after %d steps through "
-		    "the schedule", SCHED_ITER_MAX);
-	(*w->budget)--;
-	if (!w->have_day || w->h == ru->nhour) {
-		w->day = icalrecur_iterator_next(w->it);
-		if (icaltime_is_null_time(w->day))
-			return 1;
-		w->have_day = true;
-		w->h = w->m = w->s = 0;
-	}
-	*t = icaltime_null_time();
-	t->year = w->day.year;
-	t->month = w->day.month;
-	t->day = w->day.day;
-	t->hour = ru->hour[w->h];
-	t->minute = ru->minute[w->m];
-	t->second = ru->second[w->s];
-	if (++w->s == ru->nsecond) {
-		w->s = 0;
-		if (++w->m == ru->nminute) {
-			w->m = 0;
-			w->h++;
+	for (;;) {
+		int64_t wall;
+
+		if ((!w->have_day || w->h == ru->nhour) &&
+		    (rc = walk_day(w, err, errlen)) != 0)
+			return rc;
+		if (w->h == ru->nhour)
+			continue;
+		*t = icaltime_null_time();
+		t->year = w->day.year;
+		t->month = w->day.month;
+		t->day = w->day.day;
+		t->hour = ru->hour[w->h];
+		t->minute = ru->minute[w->m];
+		t->second = ru->second[w->s];
+		wall = w->day_wall + t->hour * 3600 + t->minute * 60 +
+		    t->second;
+		if (++w->s == ru->nsecond) {
+			w->s = 0;
+			if (++w->m == ru->nminute) {
+				w->m = 0;
+				w->h++;
+			}
 		}
+		if (wall < w->skip_wall)
+			continue;
+		if (*w->budget == 0)
+			return hp_errf(err, errlen, "gave up after %d steps "
+			    "through the schedule", SCHED_ITER_MAX);
+		(*w->budget)--;
+		return 0;
 	}
-	return 0;
 }
 
 /* The next occurrence: 0 and *out, 1 at the end of the series (COUNT,
@@ -528,7 +586,7 @@ walk_next(struct walk *w, time_t *out, char *err, size_t errlen)
 		u = local_to_utc(icaltime_set_timezone(&t, ru->zone), ru->zone);
 		if (u > ru->until || u > SCHED_TIME_MAX)
 			return 1;
-		/* A gap moves a time onto a later one: never one twice. */
+		/* Times in one gap share an instant: never one twice. */
 		if (w->have_last && u <= w->last)
 			continue;
 		w->have_last = true;
@@ -548,6 +606,9 @@ occ_after(const struct rule *ru, time_t after, time_t *out, unsigned *budget,
 	time_t u = 0;
 	int rc;
 
+	*out = 0;
+	if (after >= ru->until)
+		return 1;
 	if (walk_start(&w, ru, after, budget, err, errlen) == -1)
 		return -1;
 	while ((rc = walk_next(&w, &u, err, errlen)) == 0 && u <= after)
@@ -557,57 +618,41 @@ occ_after(const struct rule *ru, time_t after, time_t *out, unsigned *budget,
 	return rc;
 }
 
-/* Scan (from, hi] for its latest occurrence: 0 and *out, 1 none, -1. */
-static int
-occ_last_scan(const struct rule *ru, time_t from, time_t hi, time_t *out,
-    unsigned *budget, char *err, size_t errlen)
-{
-	struct walk w;
-	time_t u = 0;
-	bool found = false;
-	int rc;
-
-	if (walk_start(&w, ru, from, budget, err, errlen) == -1)
-		return -1;
-	while ((rc = walk_next(&w, &u, err, errlen)) == 0 && u <= hi) {
-		if (u > from) {
-			*out = u;
-			found = true;
-		}
-	}
-	walk_end(&w);
-	if (rc == -1)
-		return -1;
-	return found ? 0 : 1;
-}
-
 /*
- * The latest occurrence in (lo, hi].  Looking back from hi in windows
- * growing 8-fold keeps a dense rule after a long downtime (or a long gap
- * since the anchor) from walking every occurrence in between.  A COUNT
- * rule walks from its anchor anyway, so it gets one window.
+ * The latest occurrence in (lo, hi]: 0 and *out, 1 none, -1.  Found by
+ * bisecting time with occ_after(), which costs little wherever it starts
+ * (but for a COUNT rule), so neither a long downtime nor a dense rule
+ * makes a long walk.
  */
 static int
 occ_last_in(const struct rule *ru, time_t lo, time_t hi, time_t *out,
     unsigned *budget, char *err, size_t errlen)
 {
-	static const int64_t step[] = {
-		[ICAL_DAILY_RECURRENCE] = 86400,
-		[ICAL_WEEKLY_RECURRENCE] = 7 * 86400,
-		[ICAL_MONTHLY_RECURRENCE] = 31 * 86400,
-		[ICAL_YEARLY_RECURRENCE] = 366 * 86400,
-	};
-	int64_t span = step[ru->r.freq] * ru->r.interval * 2;
+	time_t x, y;
+	int rc;
 
-	for (;;) {
-		time_t from = ru->count > 0 || hi - lo <= span ? lo :
-		    (time_t)(hi - span);
-		int rc = occ_last_scan(ru, from, hi, out, budget, err, errlen);
+	*out = 0;
+	if (hi > ru->until)
+		hi = ru->until;
+	if (hi <= lo)
+		return 1;
+	if ((rc = occ_after(ru, lo, &x, budget, err, errlen)) != 0)
+		return rc;
+	if (x > hi)
+		return 1;
+	/* x is an occurrence <= hi, and the latest lies in [x, hi]. */
+	while (x < hi) {
+		time_t mid = x + (hi - x) / 2;
 
-		if (rc != 1 || from == lo)
-			return rc;
-		span *= 8;
+		if ((rc = occ_after(ru, mid, &y, budget, err, errlen)) == -1)
+			return -1;
+		if (rc == 0 && y <= hi)
+			x = y;
+		else
+			hi = mid;
 	}
+	*out = x;
+	return 0;
 }
 
 static bool
@@ -698,27 +743,20 @@ sched_backoff(unsigned attempts, unsigned base, unsigned cap, uint32_t rnd)
 	return total > UINT_MAX ? UINT_MAX : (unsigned)total;
 }
 
+/* slot's label at a level: 0 month, 1 day, 2 minute, 3 second. */
 static void
 label_at(time_t u, icaltimezone *zone, int level, char *out, size_t outlen)
 {
 	struct icaltimetype l = icaltime_from_timet_with_zone(u, 0, zone);
+	int n = snprintf(out, outlen, "%04d-%02d", l.year, l.month);
 
-	switch (level) {
-	case 0:
-		snprintf(out, outlen, "%04d-%02d", l.year, l.month);
-		break;
-	case 1:
-		snprintf(out, outlen, "%04d-%02d-%02d", l.year, l.month, l.day);
-		break;
-	case 2:
-		snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d", l.year,
-		    l.month, l.day, l.hour, l.minute);
-		break;
-	default:
-		snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d", l.year,
-		    l.month, l.day, l.hour, l.minute, l.second);
-		break;
-	}
+	if (level >= 1)
+		n += snprintf(out + n, outlen - (size_t)n, "-%02d", l.day);
+	if (level >= 2)
+		n += snprintf(out + n, outlen - (size_t)n, "T%02d:%02d", l.hour,
+		    l.minute);
+	if (level >= 3)
+		snprintf(out + n, outlen - (size_t)n, ":%02d", l.second);
 }
 
 int

@@ -1,44 +1,50 @@
 /*
  * sched: when the newsletter is due, and how long a delivery retry waits.
  * Pure (L1): "now" and the random input are parameters; no clock, no
- * randomness, no logging, no I/O beyond libical reading the system tzdata
- * (/usr/share/zoneinfo) for the zone.
+ * randomness, no logging, no state between calls, no I/O beyond libical
+ * reading the system tzdata (/usr/share/zoneinfo) for the zone.
  *
  * A schedule is an RFC 5545 RRULE (SPEC section 5; default
  * FREQ=MONTHLY;BYDAY=1MO;BYHOUR=9;BYMINUTE=0) evaluated with libical in an
  * IANA zone, so BYHOUR/BYMINUTE are wall-clock times there and summer time
- * is followed.  The series has a fixed DTSTART, the anchor: 2026-01-01 in
- * the zone, at the rule's smallest BYHOUR/BYMINUTE/BYSECOND (each 0 when
- * absent).  A fixed anchor keeps the series the same across restarts and
- * installations, and it decides what the rule leaves open:
+ * is followed.  The series starts at a fixed anchor, 2026-01-01 in the
+ * zone (RFC 5545's DTSTART), so it is the same across restarts and
+ * installations; the anchor decides what the rule leaves open:
  *   - INTERVAL counts from it (INTERVAL=3 monthly: Jan, Apr, Jul, Oct;
  *     INTERVAL=2 weekly: the weeks of 2026-01-01, 2026-01-15, ...);
  *   - COUNT counts from it (COUNT=3 with the default rule: the first
  *     Mondays of January, February and March 2026);
  *   - a rule without BYDAY/BYMONTHDAY takes the anchor's day (weekly:
  *     Thursdays, monthly: the 1st, yearly: 1 January), and one without
- *     BYHOUR fires at 00:00.
- * The anchor itself is not an occurrence unless the rule matches it.
+ *     BYHOUR/BYMINUTE/BYSECOND fires at 00:00:00.
+ * The anchor itself is an occurrence only when the rule matches it.
+ * UNTIL must be a UTC date-time (RFC 5545 3.3.10 for a DTSTART with a
+ * zone) and is inclusive.
  *
- * Wall-clock times in a daylight-saving change (RFC 5545 section 3.3.5):
+ * Each occurrence is the first instant at which the zone's clock shows
+ * its wall-clock time or later.  So a time that occurs twice (autumn
+ * fold) means the first (02:30 CEST, not 02:30 CET; RFC 5545 3.3.5), and
  * a time that does not exist (spring gap: 02:30 on the last Sunday of
- * March in Europe/Amsterdam) is moved forward by the gap (03:30 CEST, the
- * offset before the gap), once; a time that occurs twice (autumn fold)
- * means its first occurrence (02:30 CEST, not 02:30 CET).  Occurrences are
- * strictly increasing in UTC: no instant is returned twice.
+ * March in Europe/Amsterdam) happens at the end of the gap, when the
+ * clock jumps past it (03:00 CEST).  RFC 5545 3.3.10 would drop such an
+ * occurrence and libical would put it at 03:30; a newsletter should not
+ * skip an issue, nor go out after later slots.  Times in one gap become
+ * one occurrence; occurrences are strictly increasing in UTC and no
+ * instant is returned twice.
  *
  * FREQ=HOURLY and FREQ=MINUTELY mean the same hours (minutes) every
- * day: INTERVAL must divide 24 (60), the phase comes from the anchor
- * (FREQ=HOURLY;INTERVAL=6 is 00, 06, 12 and 18 h; with BYHOUR=9 it is
- * 09 h only), BYHOUR/BYMINUTE limit them, and BYDAY, BYMONTH and
- * BYMONTHDAY pick days.  Refused: FREQ=SECONDLY, RSCALE, BYYEARDAY,
- * BYWEEKNO, BYSETPOS or a numbered BYDAY with a sub-daily FREQ, and rules
- * that could put more than SCHED_ITER_MAX/4 occurrences in one FREQ
- * period.  Every search is bounded (SCHED_ITER_MAX occurrences) and stops
- * at SCHED_TIME_MAX.
+ * day: INTERVAL must divide 24 (60); the phase is the smallest BYHOUR
+ * (BYMINUTE), 0 when absent (FREQ=HOURLY;INTERVAL=6 is 00, 06, 12 and
+ * 18 h; with BYHOUR=9 it is 09 h only); BYHOUR/BYMINUTE limit them; BYDAY,
+ * BYMONTH and BYMONTHDAY pick days.  Refused: FREQ=SECONDLY, RSCALE,
+ * BYSECOND=60, BYYEARDAY, BYWEEKNO, BYSETPOS or a numbered BYDAY with a
+ * sub-daily FREQ, BYSETPOS with more than one time of day, and rules that
+ * could put more than SCHED_ITER_MAX/8 occurrences in one FREQ period.
+ * Every search is bounded (SCHED_ITER_MAX steps) and ends at
+ * SCHED_TIME_MAX.
  *
- * Error messages go to a caller-owned buffer (English, one line, without
- * a trailing period) for check-config and the log.
+ * Error messages go to a caller-owned buffer (err may be NULL; English,
+ * one line, without a trailing period) for check-config and the log.
  */
 #ifndef HP_SCHED_H
 #define HP_SCHED_H
@@ -50,7 +56,7 @@
 /* Longest RRULE and zone name accepted. */
 #define SCHED_RRULE_MAX	512
 #define SCHED_TZID_MAX	64
-/* Occurrences one call may look at before it gives up with -1. */
+/* Candidate times one call may look at before it gives up with -1. */
 #define SCHED_ITER_MAX	100000
 /* Times after 2400-01-01T00:00:00Z are out of range (inputs refused,
  * occurrences beyond it treated as the end of the series). */
@@ -59,9 +65,11 @@
 #define SCHED_LABEL_MAX	20
 
 /* Validate rrule (without an "RRULE:" prefix) and the IANA zone tzid as
- * check-config does: syntax, the limits above, a known zone, and at least
- * one occurrence after the anchor.  0, or -1 with the problem in err.
- * A rule that never matches may take libical ~0.5 s to rule out. */
+ * check-config must before the daemon uses them: syntax, the limits
+ * above, a zone libical knows, and at least one occurrence after the
+ * anchor.  0, or -1 with the problem in err.  A rule whose days never
+ * exist (BYMONTH=4;BYMONTHDAY=31) takes libical ~0.5 s to rule out, and
+ * as long on every later call, so refuse it here. */
 int sched_check(const char *rrule, const char *tzid, char *err,
     size_t errlen);
 
@@ -69,8 +77,9 @@ int sched_check(const char *rrule, const char *tzid, char *err,
  * SCHED_TIME_MAX).  0 with *next set; 1 when the series has no occurrence
  * after `after` (COUNT or UNTIL reached, or beyond SCHED_TIME_MAX), *next
  * then 0; -1 with err for a bad rule, zone or time, or when the search
- * gave up after SCHED_ITER_MAX occurrences (only a COUNT rule with a huge
- * COUNT can do that: other rules jump straight to `after`). */
+ * gave up after SCHED_ITER_MAX steps (a COUNT rule walks from the anchor,
+ * so a dense one gives up some years on; other rules jump straight to
+ * `after`). */
 int sched_next(const char *rrule, const char *tzid, time_t after,
     time_t *next, char *err, size_t errlen);
 
@@ -93,7 +102,8 @@ int sched_due(const char *rrule, const char *tzid, time_t last_slot,
 
 /* Delay in seconds before retry number `attempts` (1 = the first retry;
  * 0 counts as 1) of a delivery that got a 4xx: d = min(base *
- * 2^(attempts-1), cap), plus jitter d/4 * rnd / 2^32 (so in [0, d/4]).
+ * 2^(attempts-1), cap), plus jitter (d/4 + 1) * rnd / 2^32 rounded down
+ * (so in [0, d/4]).
  * For a fixed rnd the result never decreases as attempts grows, and it is
  * at most cap + cap/4 (clamped to UINT_MAX).  rnd is the caller's random
  * 32 bits (getrandom). */
@@ -104,8 +114,9 @@ unsigned sched_backoff(unsigned attempts, unsigned base, unsigned cap,
  * "2027-01-04", "2027-01-04T09:00" and "2027-01-04T09:00:05" that differs
  * from the labels of the previous and the next occurrence of rrule, so a
  * monthly schedule gets "2027-01" and a weekly one "2027-01-04", and two
- * issues never share a label.  out needs SCHED_LABEL_MAX bytes (outlen
- * smaller is an error).  0, or -1 with err (bad rule, zone or time). */
+ * issues of one rule never share a label.  out needs SCHED_LABEL_MAX
+ * bytes (outlen smaller is an error).  0, or -1 with err (bad rule,
+ * zone or time). */
 int sched_issue_label(const char *rrule, const char *tzid, time_t slot,
     char *out, size_t outlen, char *err, size_t errlen);
 

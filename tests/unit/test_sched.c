@@ -174,8 +174,9 @@ expect_refused(const char *rule, const char *tz, const char *why)
 	    lab, sizeof(lab), err, sizeof(err)), -1);
 }
 
-/* For rules that never match: libical looks for a day up to the year
- * 2582 (~0.5 s), so only the check is asked. */
+/* For rules without occurrences: the other calls answer "no more" (1),
+ * and libical looks for a day up to the year 2582 (~0.5 s) when it never
+ * matches, so only the check is asked. */
 static void
 expect_check_refused(const char *rule, const char *why)
 {
@@ -224,7 +225,7 @@ test_invalid(void **state)
 	expect_check_refused("FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4",
 	    "no occurrence");
 	expect_refused("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", AMS, "refuses");
-	expect_refused(DEFAULT_RULE ";UNTIL=20251231T000000Z", AMS,
+	expect_check_refused(DEFAULT_RULE ";UNTIL=20251231T000000Z",
 	    "no occurrence");
 	/* Zones: unknown, a path, white space, too long. */
 	expect_refused(DEFAULT_RULE, "Nowhere/Land", "not a time zone");
@@ -264,9 +265,9 @@ test_times_out_of_range(void **state)
 }
 
 /*
- * 02:30 on the last Sunday of March does not exist in Amsterdam: it is
- * moved forward by the gap (03:30 CEST = 01:30Z), once.  In the autumn
- * fold 02:30 happens twice: the first (CEST, 00:30Z) is meant.
+ * 02:30 on the last Sunday of March does not exist in Amsterdam: the
+ * occurrence is when the clock jumps past it, 03:00 CEST (01:00Z).  In
+ * the autumn fold 02:30 happens twice: the first (CEST, 00:30Z) counts.
  */
 static void
 test_dst_gap_and_fold(void **state)
@@ -276,11 +277,11 @@ test_dst_gap_and_fold(void **state)
 
 	chain(daily, AMS, utc(2026, 3, 27, 12, 0, 0), t, 3);
 	assert_int_equal(t[0], utc(2026, 3, 28, 1, 30, 0));	/* 02:30 CET */
-	assert_int_equal(t[1], utc(2026, 3, 29, 1, 30, 0));	/* 03:30 CEST */
+	assert_int_equal(t[1], utc(2026, 3, 29, 1, 0, 0));	/* 03:00 CEST */
 	assert_int_equal(t[2], utc(2026, 3, 30, 0, 30, 0));	/* 02:30 CEST */
 	assert_int_equal(next_of("FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU;BYHOUR=2;"
 	    "BYMINUTE=30", AMS, utc(2027, 1, 1, 0, 0, 0)),
-	    utc(2027, 3, 28, 1, 30, 0));
+	    utc(2027, 3, 28, 1, 0, 0));
 	chain(daily, AMS, utc(2026, 10, 23, 12, 0, 0), t, 3);
 	assert_int_equal(t[0], utc(2026, 10, 24, 0, 30, 0));
 	assert_int_equal(t[1], utc(2026, 10, 25, 0, 30, 0));	/* CEST */
@@ -288,6 +289,27 @@ test_dst_gap_and_fold(void **state)
 	/* Asked from inside the fold, the second 02:30 is not a slot. */
 	assert_int_equal(next_of(daily, AMS, utc(2026, 10, 25, 0, 45, 0)),
 	    utc(2026, 10, 26, 1, 30, 0));
+}
+
+/*
+ * Lord Howe Island moves its clock by 30 minutes (02:00 -> 02:30 on the
+ * first Sunday of October): 02:00 and 02:20 fall in the gap and become
+ * one occurrence at its end (15:30Z), and 02:40, which exists, is not
+ * lost behind them.
+ */
+static void
+test_dst_half_hour_gap(void **state)
+{
+	const char *rule = "FREQ=DAILY;BYHOUR=2;BYMINUTE=0,20,40";
+	const char *lh = "Australia/Lord_Howe";
+	time_t t[4];
+
+	chain(rule, lh, utc(2026, 10, 2, 16, 0, 0), t, 4);
+	/* 02:40 at +10:30, the gap's end, 02:40 at +11, 02:00 at +11. */
+	assert_int_equal(t[0], utc(2026, 10, 2, 16, 10, 0));
+	assert_int_equal(t[1], utc(2026, 10, 3, 15, 30, 0));
+	assert_int_equal(t[2], utc(2026, 10, 3, 15, 40, 0));
+	assert_int_equal(t[3], utc(2026, 10, 4, 15, 0, 0));
 }
 
 /* Half-hourly through both changes: no instant twice, none lost but the
@@ -298,7 +320,7 @@ test_dst_subdaily(void **state)
 	const char *rule = "FREQ=MINUTELY;INTERVAL=30";
 	static const int spring[] = { 0, 30, 60, 90, 120, 150 };
 	/* 01:00, 01:30 CET; 02:00 and 02:30 fall in the gap and become
-	 * 03:00 and 03:30, which happen anyway. */
+	 * its end, 03:00 CEST, which happens anyway; then 03:30 ... */
 	time_t t[6], from = utc(2026, 3, 28, 23, 59, 0);
 	char a[SCHED_LABEL_MAX], b[SCHED_LABEL_MAX];
 
@@ -351,7 +373,8 @@ test_subdaily_rules(void **state)
 	/* 86400 a day: too dense to bound. */
 	{
 		char rule[400];
-		int n = snprintf(rule, sizeof(rule), "FREQ=MINUTELY;BYSECOND=0");
+		int n = snprintf(rule, sizeof(rule), "%s",
+		    "FREQ=MINUTELY;BYSECOND=0");
 
 		for (int s = 1; s < 60; s++)
 			n += snprintf(rule + n, sizeof(rule) - (size_t)n, ",%d",
@@ -466,7 +489,7 @@ test_due(void **state)
 	    utc(2031, 5, 5, 5, 6, 0));
 	/* Catch-up across the spring gap keeps a moved slot. */
 	due("FREQ=DAILY;BYHOUR=2;BYMINUTE=30", utc(2026, 3, 28, 1, 30, 0),
-	    inst, utc(2026, 3, 29, 9, 0, 0), 1, utc(2026, 3, 29, 1, 30, 0),
+	    inst, utc(2026, 3, 29, 9, 0, 0), 1, utc(2026, 3, 29, 1, 0, 0),
 	    utc(2026, 3, 30, 0, 30, 0));
 }
 
@@ -551,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_times_out_of_range),
 		cmocka_unit_test(test_dst_gap_and_fold),
+		cmocka_unit_test(test_dst_half_hour_gap),
 		cmocka_unit_test(test_dst_subdaily),
 		cmocka_unit_test(test_subdaily_rules),
 		cmocka_unit_test(test_bounded),
