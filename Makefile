@@ -74,7 +74,7 @@ build/asan/%.o: daemon/%.c
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIBOBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Idaemon $(ALL_LDFLAGS) -o $@ $< $(ASAN_LIBOBJS) \
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -iquote daemon $(ALL_LDFLAGS) -o $@ $< $(ASAN_LIBOBJS) \
 	    $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 deps:
@@ -105,7 +105,7 @@ build/fuzz/obj/%.o: daemon/%.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p $(@D)
-	clang $(DEFS) -Idaemon $(PKG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+	clang $(DEFS) -iquote daemon $(PKG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_OBJS) $(PKG_LIBS)
 
 demo: deps

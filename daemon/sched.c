@@ -45,8 +45,8 @@
 
 /*
  * A parsed schedule.  r keeps only what picks days (FREQ >= DAILY,
- * INTERVAL, BYDAY, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYMONTH, BYSETPOS,
- * WKST); the times of day, COUNT and UNTIL are applied by walk_next().
+ * INTERVAL, BYDAY, BYMONTHDAY, BYYEARDAY, BYMONTH, BYSETPOS, WKST); the
+ * times of day, COUNT and UNTIL are applied by walk_next().
  */
 struct rule {
 	struct icalrecurrencetype r;
@@ -276,6 +276,10 @@ rule_limits(const struct icalrecurrencetype *r, char *err, size_t errlen)
 		    "schedule (use at most FREQ=MINUTELY)");
 	if (r->rscale != NULL)
 		return hp_errf(err, errlen, "RSCALE is not supported");
+	/* FREQ=YEARLY;BYWEEKNO=-53 crashes libical 3.0.16 (SIGSEGV in
+	 * icalrecur_iterator_new), and week 53 comes out misordered. */
+	if (has(r->by_week_no))
+		return hp_errf(err, errlen, "BYWEEKNO is not supported");
 	if (!icaltime_is_null_time(r->until) && (r->until.is_date ||
 	    !icaltime_is_utc(r->until)))
 		return hp_errf(err, errlen, "UNTIL must be a UTC date-time "
@@ -290,11 +294,9 @@ rule_limits(const struct icalrecurrencetype *r, char *err, size_t errlen)
 	for (int i = 0; i < ICAL_BY_DAY_SIZE &&
 	    r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
 		ordinal |= icalrecurrencetype_day_position(r->by_day[i]) != 0;
-	if (ordinal || has(r->by_year_day) || has(r->by_week_no) ||
-	    has(r->by_set_pos))
+	if (ordinal || has(r->by_year_day) || has(r->by_set_pos))
 		return hp_errf(err, errlen, "FREQ=%s takes no BYYEARDAY, "
-		    "BYWEEKNO, BYSETPOS or numbered BYDAY; use FREQ=DAILY or "
-		    "longer", f);
+		    "BYSETPOS or numbered BYDAY; use FREQ=DAILY or longer", f);
 	if ((hourly ? 24 : 60) % r->interval != 0)
 		return hp_errf(err, errlen, "FREQ=%s needs an INTERVAL that "
 		    "divides %s", f, hourly ?
@@ -348,7 +350,7 @@ rule_density(const struct rule *ru)
 	const struct icalrecurrencetype *r = &ru->r;
 	long days;
 	bool dayparts = has(r->by_day) || has(r->by_month_day) ||
-	    has(r->by_year_day) || has(r->by_week_no);
+	    has(r->by_year_day);
 
 	switch (r->freq) {
 	case ICAL_DAILY_RECURRENCE:	days = 1; break;

@@ -37,9 +37,10 @@
  * (BYMINUTE), 0 when absent (FREQ=HOURLY;INTERVAL=6 is 00, 06, 12 and
  * 18 h; with BYHOUR=9 it is 09 h only); BYHOUR/BYMINUTE limit them; BYDAY,
  * BYMONTH and BYMONTHDAY pick days.  Refused: FREQ=SECONDLY, RSCALE,
- * BYSECOND=60, BYYEARDAY, BYWEEKNO, BYSETPOS or a numbered BYDAY with a
- * sub-daily FREQ, BYSETPOS with more than one time of day, and rules that
- * could put more than SCHED_ITER_MAX/8 occurrences in one FREQ period.
+ * BYWEEKNO (it crashes libical 3.0.16), BYSECOND=60, BYYEARDAY, BYSETPOS
+ * or a numbered BYDAY with a sub-daily FREQ, BYSETPOS with more than one
+ * time of day, and rules that could put more than SCHED_ITER_MAX/8
+ * occurrences in one FREQ period.
  * Every search is bounded (SCHED_ITER_MAX steps) and ends at
  * SCHED_TIME_MAX.
  *

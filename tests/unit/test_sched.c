@@ -215,6 +215,8 @@ test_invalid(void **state)
 	memcpy(big, "FREQ=", 5);
 	expect_refused(big, AMS, "longer than");
 	expect_refused("FREQ=MONTHLY;RSCALE=GREGORIAN", AMS, "RSCALE");
+	/* libical 3.0.16 dies of this one (SIGSEGV). */
+	expect_refused("FREQ=YEARLY;BYWEEKNO=-53", AMS, "BYWEEKNO");
 	expect_refused("FREQ=MONTHLY;UNTIL=20270101", AMS, "UTC date-time");
 	expect_refused("FREQ=MONTHLY;UNTIL=20270101T000000", AMS,
 	    "UTC date-time");
