@@ -123,6 +123,44 @@ static const char *const migrations[] = {
 	"CREATE INDEX ambassadors_sector ON ambassadors(sector, email);"
 	"ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply'"
 	" CHECK (kind IN ('reply', 'mailing'));",
+	/* 3: newsletters (issue 4): a mailing with its content per language
+	 * and one delivery row per recipient, snapshot at creation; the
+	 * editorial intros; bounces with their score; small settings. */
+	"CREATE TABLE mailings ("
+	" id INTEGER PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL,"
+	" slot INTEGER, list TEXT NOT NULL CHECK (list IN ('newsletter', 'events')),"
+	" state TEXT NOT NULL CHECK (state IN ('sending', 'done')),"
+	" created_at INTEGER NOT NULL, done_at INTEGER) STRICT;"
+	"CREATE UNIQUE INDEX mailings_slot ON mailings(kind, slot)"
+	" WHERE slot IS NOT NULL;"
+	"CREATE TABLE mailing_parts ("
+	" mailing_id INTEGER NOT NULL REFERENCES mailings(id) ON DELETE CASCADE,"
+	" lang TEXT NOT NULL, subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT,"
+	" PRIMARY KEY (mailing_id, lang)) STRICT;"
+	"CREATE TABLE deliveries ("
+	" id INTEGER PRIMARY KEY,"
+	" mailing_id INTEGER NOT NULL REFERENCES mailings(id) ON DELETE CASCADE,"
+	" email TEXT NOT NULL COLLATE NOCASE, name TEXT, lang TEXT NOT NULL,"
+	" unsub_token TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (state IN ('queued', 'sent', 'failed', 'skipped')),"
+	" attempts INTEGER NOT NULL DEFAULT 0, smtp_code INTEGER NOT NULL DEFAULT 0,"
+	" reply TEXT, next_attempt INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	" UNIQUE (mailing_id, email)) STRICT;"
+	"CREATE INDEX deliveries_state ON deliveries(mailing_id, state, id);"
+	"CREATE TABLE intros ("
+	" id INTEGER PRIMARY KEY, markdown TEXT NOT NULL, author TEXT NOT NULL,"
+	" message_id TEXT, at INTEGER NOT NULL,"
+	" mailing_id INTEGER REFERENCES mailings(id) ON DELETE SET NULL) STRICT;"
+	"CREATE TABLE bounces ("
+	" id INTEGER PRIMARY KEY, email TEXT NOT NULL COLLATE NOCASE,"
+	" at INTEGER NOT NULL, score REAL NOT NULL, status TEXT,"
+	" blame TEXT NOT NULL, diagnostic TEXT, source TEXT NOT NULL,"
+	" message_id TEXT) STRICT;"
+	"CREATE INDEX bounces_email ON bounces(email, at);"
+	"CREATE INDEX bounces_at ON bounces(at);"
+	"CREATE TABLE settings ("
+	" key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;",
 };
 #define STORE_VERSION ((int)HP_NELEM(migrations))
 
@@ -131,6 +169,13 @@ static const char *const migrations[] = {
 #define SUB_COLS "id, email, name, lang, status, consent_source_msgid," \
 	" consent_confirm_msgid, unsub_token, newsletter, events, consent_at," \
 	" created_at, updated_at"
+
+/* Read by mailing_from_row() in store_mailing.c, in this order. */
+#define ML_COLS "m.id, m.kind, m.label, m.slot, m.state, m.created_at," \
+	" m.done_at, count(d.id) FILTER (WHERE d.state = 'queued')," \
+	" count(d.id) FILTER (WHERE d.state = 'sent')," \
+	" count(d.id) FILTER (WHERE d.state = 'failed')," \
+	" count(d.id) FILTER (WHERE d.state = 'skipped')"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -211,6 +256,81 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " smtp_code, reply, created_at, next_attempt FROM outbox ORDER BY id",
 	[S_OUT_COUNT] = "SELECT count(*) FROM outbox"
 	    " WHERE recipient = ?1 AND created_at >= ?2 AND kind = 'reply'",
+	[S_OUT_RETRY] = "UPDATE outbox SET state = 'queued', next_attempt = ?2"
+	    " WHERE state = 'failed' AND (?1 = 0 OR id = ?1)",
+	[S_ML_INSERT] = "INSERT INTO mailings (kind, label, slot, list, state,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4, 'sending', ?5)",
+	[S_ML_BY_SLOT] = "SELECT id FROM mailings WHERE kind = ?1 AND slot = ?2",
+	[S_ML_PART_ADD] = "INSERT INTO mailing_parts (mailing_id, lang, subject,"
+	    " text, html) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_ML_SNAPSHOT] = "INSERT INTO deliveries (mailing_id, email, name, lang,"
+	    " unsub_token, next_attempt, updated_at)"
+	    " SELECT ?1, email, name, lang, unsub_token, ?2, ?2 FROM subscribers"
+	    " WHERE status = 'active' AND CASE ?3 WHEN 'newsletter' THEN newsletter"
+	    " WHEN 'events' THEN events ELSE 0 END = 1 ORDER BY id",
+	[S_ML_INTRO_USE] = "UPDATE intros SET mailing_id = ?1"
+	    " WHERE mailing_id IS NULL",
+	[S_ML_GET] = "SELECT " ML_COLS " FROM mailings m"
+	    " LEFT JOIN deliveries d ON d.mailing_id = m.id"
+	    " WHERE m.id = ?1 GROUP BY m.id",
+	[S_ML_LIST] = "SELECT " ML_COLS " FROM mailings m"
+	    " LEFT JOIN deliveries d ON d.mailing_id = m.id"
+	    " WHERE ?1 = 0 OR m.state = 'sending'"
+	    " GROUP BY m.id ORDER BY m.id DESC LIMIT ?2",
+	[S_ML_LAST_SLOT] = "SELECT coalesce(max(slot), 0) FROM mailings"
+	    " WHERE kind = ?1",
+	[S_ML_LAST_CREATED] = "SELECT coalesce(max(created_at), 0) FROM mailings"
+	    " WHERE kind = ?1",
+	[S_ML_PART_GET] = "SELECT lang, subject, text, html FROM mailing_parts"
+	    " WHERE mailing_id = ?1 AND lang = ?2",
+	[S_ML_FINISH] = "UPDATE mailings SET state = 'done', done_at = ?2"
+	    " WHERE id = ?1 AND state = 'sending' AND NOT EXISTS (SELECT 1"
+	    " FROM deliveries WHERE mailing_id = ?1 AND state = 'queued')",
+	[S_ML_STATE] = "SELECT state FROM mailings WHERE id = ?1",
+	[S_ML_REOPEN] = "UPDATE mailings SET state = 'sending', done_at = NULL"
+	    " WHERE state = 'done' AND EXISTS (SELECT 1 FROM deliveries d"
+	    " WHERE d.mailing_id = mailings.id AND d.state = 'queued')",
+	[S_DLV_DUE] = "SELECT d.id, d.mailing_id, d.email, d.name, d.lang,"
+	    " d.unsub_token, d.attempts, d.next_attempt,"
+	    " coalesce(s.status = 'active' AND CASE m.list"
+	    " WHEN 'newsletter' THEN s.newsletter WHEN 'events' THEN s.events"
+	    " ELSE 0 END, 0)"
+	    " FROM deliveries d JOIN mailings m ON m.id = d.mailing_id"
+	    " LEFT JOIN subscribers s ON s.email = d.email"
+	    " WHERE d.mailing_id = ?1 AND d.state = 'queued' AND d.id > ?2"
+	    " AND d.next_attempt <= ?3 ORDER BY d.id LIMIT ?4",
+	[S_DLV_SKIP] = "UPDATE deliveries SET state = 'skipped', updated_at = ?2"
+	    " WHERE id = ?1 AND state = 'queued'",
+	[S_DLV_NEXT] = "SELECT min(d.next_attempt) FROM deliveries d"
+	    " JOIN mailings m ON m.id = d.mailing_id"
+	    " WHERE m.state = 'sending' AND d.state = 'queued'",
+	[S_DLV_RESULT] = "UPDATE deliveries SET state = ?2,"
+	    " attempts = attempts + 1, smtp_code = ?3, reply = ?4,"
+	    " next_attempt = CASE WHEN ?2 = 'queued' THEN ?5 ELSE next_attempt END,"
+	    " updated_at = ?6 WHERE id = ?1 AND state = 'queued'",
+	[S_DLV_LIST] = "SELECT id, mailing_id, email, state, attempts, smtp_code,"
+	    " reply, next_attempt, updated_at FROM deliveries"
+	    " WHERE (?1 = 0 OR mailing_id = ?1) AND (?2 IS NULL OR state = ?2)"
+	    " ORDER BY id",
+	[S_DLV_RETRY] = "UPDATE deliveries SET state = 'queued', attempts = 0,"
+	    " next_attempt = ?3, updated_at = ?3 WHERE state = 'failed'"
+	    " AND (?1 = 0 OR mailing_id = ?1) AND (?2 = 0 OR id = ?2)",
+	[S_INTRO_ADD] = "INSERT INTO intros (markdown, author, message_id, at)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[S_INTRO_GET] = "SELECT markdown, author, at FROM intros"
+	    " WHERE mailing_id IS NULL ORDER BY id DESC LIMIT 1",
+	[S_BOUNCE_ADD] = "INSERT INTO bounces (email, at, score, status, blame,"
+	    " diagnostic, source, message_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_BOUNCE_SCORE] = "SELECT coalesce(sum(score), 0) FROM bounces"
+	    " WHERE email = ?1 AND at >= ?2",
+	[S_BOUNCE_LIST] = "SELECT email, score, status, blame, diagnostic, source,"
+	    " message_id, at FROM bounces WHERE at >= ?1 ORDER BY id",
+	[S_SUB_DISABLE] = "UPDATE subscribers SET status = 'disabled',"
+	    " updated_at = ?2 WHERE email = ?1 AND status = 'active'",
+	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[S_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[S_PEND_ADD] = "INSERT INTO pending (token_hash, kind, org_name, sector,"
 	    " requester, authorisers, payload, source_msgid, created_at,"
 	    " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -377,6 +497,19 @@ store_row_text(struct store *st, sqlite3_stmt *s, char *out, size_t outlen,
 		const char *v = (const char *)sqlite3_column_text(s, 0);
 		if (out != NULL && outlen > 0)
 			hp_strlcpy(out, v ? v : "", outlen);
+		return 1;
+	}
+	return rc == SQLITE_DONE ? 0 : store_fail_db(st, what);
+}
+
+int
+store_row_int(struct store *st, sqlite3_stmt *s, int64_t *out,
+    const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
 		return 1;
 	}
 	return rc == SQLITE_DONE ? 0 : store_fail_db(st, what);

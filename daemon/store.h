@@ -396,4 +396,190 @@ int store_ambassador_list(struct store *st,
 int store_ambassadors_for_sector(struct store *st, const char *sector,
     char ***emails, size_t *n);
 
+/* ---- mailings: newsletter issues and their recipients (store_mailing.c)
+ *
+ * A mailing is one thing sent to many: a newsletter issue (kind
+ * "newsletter"; issue 5 adds invitations).  It is created in one
+ * transaction together with its content per language and one delivery row
+ * per recipient, a snapshot of the active subscribers of its list taken at
+ * that moment.  So after a crash the same recipients get the same content
+ * (and the same Message-ID, made from the mailing and delivery ids): the
+ * only duplicates are the messages in flight when it died.  Message bytes
+ * are not stored per recipient; each copy is built when it is sent, so
+ * the database grows by one small row per recipient. */
+
+enum store_dlv_state {
+	STORE_DLV_QUEUED,	/* not sent yet (also: 4xx, waiting to retry) */
+	STORE_DLV_SENT,		/* the server accepted it */
+	STORE_DLV_FAILED,	/* 5xx, or 4xx until max_age */
+	STORE_DLV_SKIPPED,	/* the subscriber left or was disabled meanwhile */
+};
+
+struct store_mailing {
+	int64_t id;
+	char *kind;		/* "newsletter" */
+	char *label;		/* "2027-01", or "2027-01-15 10:22 (manual)" */
+	time_t slot;		/* the schedule slot; 0 for a manual issue */
+	char *state;		/* "sending" or "done" */
+	time_t created_at, done_at;	/* done_at 0 while sending */
+	/* Delivery counts by state (filled by get and list). */
+	size_t n_queued, n_sent, n_failed, n_skipped;
+};
+
+/* The content of a mailing in one language: subject and the shared text
+ * and HTML bodies (rendered once; the per-recipient frame is added when a
+ * copy is built).  html may be NULL. */
+struct store_mailing_part {
+	char *lang;		/* "nl" or "en" */
+	char *subject;
+	char *text;
+	char *html;
+};
+
+/* Create mailing kind/label with its parts and a delivery row for every
+ * subscriber with status "active" on list ("newsletter" or "events"),
+ * with their address, name, language and unsubscribe token, in one
+ * transaction (the caller's when one is open).  slot != 0 must be new: a
+ * second mailing of kind for the same slot returns 1 and changes nothing
+ * (the issue for that slot exists already).  Otherwise 0 with *id and
+ * *n_recipients set.  Also marks every unused editorial intro as used by
+ * this mailing (see store_intro_*). */
+int store_mailing_create(struct store *st, const char *kind,
+    const char *label, time_t slot, const char *list,
+    const struct store_mailing_part *parts, size_t n_parts, time_t now,
+    int64_t *id, size_t *n_recipients);
+
+/* Mailing id: 1 and a new *out (free with store_mailing_free), 0 when
+ * there is none, -1 on error. */
+int store_mailing_get(struct store *st, int64_t id,
+    struct store_mailing **out);
+void store_mailing_free(struct store_mailing *m);
+
+/* Mailings newest first, at most limit (0 = all); only those in state
+ * "sending" when sending_only.  cb gets each (borrowed; may use the
+ * store); non-zero stops and is returned. */
+int store_mailing_list(struct store *st, bool sending_only, size_t limit,
+    int (*cb)(const struct store_mailing *m, void *arg), void *arg);
+
+/* The latest slot of a mailing of kind (0 when none): the schedule's
+ * memory (sched_due's last_slot). */
+int store_mailing_last_slot(struct store *st, const char *kind,
+    time_t *slot);
+
+/* When the last mailing of kind was created (0 when none): "new since the
+ * last issue". */
+int store_mailing_last_created(struct store *st, const char *kind,
+    time_t *at);
+
+/* The part of mailing id in lang: 1 and *out filled (strings new; free
+ * with store_mailing_part_clear), 0 when there is none, -1. */
+int store_mailing_part_get(struct store *st, int64_t id, const char *lang,
+    struct store_mailing_part *out);
+void store_mailing_part_clear(struct store_mailing_part *p);
+
+/* Mark mailing id "done" when no delivery is queued any more.  1 when it
+ * is done (now or before), 0 when rows are still queued, -1. */
+int store_mailing_finish(struct store *st, int64_t id, time_t now);
+
+struct store_delivery {
+	int64_t id;		/* unique across mailings */
+	int64_t mailing_id;
+	char *email, *name;	/* name NULL when unknown */
+	char *lang;
+	char *unsub_token;
+	int attempts;
+	time_t next_attempt;
+};
+
+/* Up to limit queued deliveries of mailing_id with id > after_id and
+ * next_attempt <= now, by id (keyset paging: pass the last id seen as
+ * after_id, so memory stays flat however long the list).  Deliveries
+ * whose subscriber is no longer active on the mailing's list are set to
+ * skipped here and not returned.  *out is a new array (NULL when *n == 0):
+ * free with store_deliveries_free. */
+int store_deliveries_due(struct store *st, int64_t mailing_id,
+    int64_t after_id, time_t now, size_t limit, struct store_delivery **out,
+    size_t *n);
+void store_deliveries_free(struct store_delivery *d, size_t n);
+
+/* The earliest next_attempt of a queued delivery of any mailing in state
+ * "sending": 1 and *at, or 0 when nothing is queued, -1. */
+int store_deliveries_next_due(struct store *st, time_t *at);
+
+/* Record an attempt of delivery id (attempts += 1): state, SMTP code (0 =
+ * no answer), reply text (may be NULL), next_attempt for
+ * STORE_DLV_QUEUED.  Fails when id is not queued.  Its own statement:
+ * autocommit, so an accepted copy is recorded at once (the crash bound). */
+int store_delivery_result(struct store *st, int64_t id,
+    enum store_dlv_state state, int smtp_code, const char *reply,
+    time_t next_attempt, time_t now);
+
+/* Deliveries of mailing_id (0 = all mailings) in state (NULL = any:
+ * "queued", "sent", "failed", "skipped"), by id; cb gets each (strings
+ * borrowed for the call; must not write to the store; non-zero stops and
+ * is returned). */
+int store_delivery_list(struct store *st, int64_t mailing_id,
+    const char *state,
+    int (*cb)(int64_t id, int64_t mailing_id, const char *email,
+        const char *state, int attempts, int smtp_code, const char *reply,
+        time_t next_attempt, time_t updated_at, void *arg),
+    void *arg);
+
+/* `queue retry`: failed deliveries (of mailing_id, 0 = all; or the one
+ * delivery_id when it is not 0) back to queued, due now, attempts 0, and
+ * their mailing back to "sending".  *n = rows changed. */
+int store_delivery_retry(struct store *st, int64_t mailing_id,
+    int64_t delivery_id, time_t now, size_t *n);
+
+/* `queue retry` for the reply outbox: failed rows (or the one id) back to
+ * queued, due now.  *n = rows changed. */
+int store_outbox_retry(struct store *st, int64_t id, time_t now, size_t *n);
+
+/* ---- editorial introductions (subject `newsletter` from the office) */
+
+/* Store markdown (UTF-8, as sent) from author with message_id (may be
+ * NULL) as the intro of the next issue; a newer one replaces an older
+ * unused one (both kept; the newest unused wins). */
+int store_intro_add(struct store *st, const char *markdown,
+    const char *author, const char *message_id, time_t now);
+/* The newest intro not yet used by a mailing: 1 and new strings
+ * (*markdown, *author; free both), 0 when none, -1. */
+int store_intro_get(struct store *st, char **markdown, char **author,
+    time_t *at);
+
+/* ---- bounces (SPEC §6) */
+
+struct store_bounce {
+	const char *email;	/* the subscriber */
+	double score;		/* 0, 0.5 or 1 */
+	const char *status;	/* "5.1.1" */
+	const char *blame;	/* "recipient", "sender", "transient", "none" */
+	const char *diagnostic;	/* may be NULL */
+	const char *source;	/* "dsn", "smtp" */
+	const char *message_id;	/* of the bounce or of our copy; may be NULL */
+};
+
+/* Record one bounce at now. */
+int store_bounce_add(struct store *st, const struct store_bounce *b,
+    time_t now);
+/* Sum of the scores of email's bounces at or after since. */
+int store_bounce_score(struct store *st, const char *email, time_t since,
+    double *score);
+/* Set an active subscriber's status to "disabled" (bounces).  1 when it
+ * changed, 0 when not active or unknown, -1. */
+int store_subscriber_disable(struct store *st, const char *email,
+    time_t now);
+/* Bounces at or after since, oldest first; cb gets each (borrowed;
+ * must not write; non-zero stops and is returned). */
+int store_bounce_list(struct store *st, time_t since,
+    int (*cb)(const struct store_bounce *b, time_t at, void *arg),
+    void *arg);
+
+/* ---- small durable settings (schedule anchor, last summary, ...) */
+
+/* 1 and *value when key is set, 0 when not, -1. */
+int store_setting_get_int(struct store *st, const char *key,
+    int64_t *value);
+int store_setting_set_int(struct store *st, const char *key, int64_t value);
+
 #endif

@@ -2,7 +2,7 @@
  * store_int: what the parts of the store adapter share -- store.c
  * (connection, migrations, the statement table, helpers, transactions,
  * errors), store_registry.c, store_mail.c, store_outbox.c and
- * store_access.c.  Private to
+ * store_access.c and store_mailing.c.  Private to
  * the store module: nothing outside daemon/store*.c includes it; everyone
  * else uses store.h.
  *
@@ -40,6 +40,14 @@ enum store_stmt_id {
 	S_NET_ADD, S_CONTACT_ADD, S_ACT_ADD,
 	S_NAMES_FOR_CONTACT, S_CHANGE_ADD, S_CHANGES_SINCE,
 	S_OUT_ADD, S_OUT_DUE, S_OUT_RESULT, S_OUT_LIST, S_OUT_COUNT,
+	S_OUT_RETRY,
+	S_ML_INSERT, S_ML_BY_SLOT, S_ML_PART_ADD, S_ML_SNAPSHOT, S_ML_INTRO_USE,
+	S_ML_GET, S_ML_LIST, S_ML_LAST_SLOT, S_ML_LAST_CREATED, S_ML_PART_GET,
+	S_ML_FINISH, S_ML_STATE, S_ML_REOPEN,
+	S_DLV_DUE, S_DLV_SKIP, S_DLV_NEXT, S_DLV_RESULT, S_DLV_LIST, S_DLV_RETRY,
+	S_INTRO_ADD, S_INTRO_GET,
+	S_BOUNCE_ADD, S_BOUNCE_SCORE, S_BOUNCE_LIST, S_SUB_DISABLE,
+	S_SETTING_GET, S_SETTING_SET,
 	S_PEND_ADD, S_PEND_GET, S_PEND_FINISH, S_PEND_STATE,
 	S_SUB_GET, S_SUB_BY_TOKEN, S_SUB_PUT, S_SUB_UNSUB, S_SUB_DELETE,
 	S_SUB_ALL,
@@ -92,6 +100,11 @@ char *store_col_str(struct sqlite3_stmt *s, int i);
  * 1 for a row, 0 for none, -1 on error. */
 int store_row_text(struct store *st, struct sqlite3_stmt *s, char *out,
     size_t outlen, const char *what);
+
+/* Step once: the first row's first column as an integer into *out.
+ * 1 for a row, 0 for none, -1 on error. */
+int store_row_int(struct store *st, struct sqlite3_stmt *s, int64_t *out,
+    const char *what);
 
 /*
  * Run several statements as one unit: store_tx_start joins the caller's
