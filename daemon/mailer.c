@@ -1,6 +1,10 @@
 /*
- * mailer: see mailer.h.  One curl easy handle per mailer; its connection
- * cache holds the open SMTP connection between sends.
+ * mailer: see mailer.h.  The single-connection sender (mailer_new /
+ * mailer_send) and what it shares with the parallel pool (mailer_pool.c)
+ * through mailer_int.h: session options, address checks, reading the
+ * server's replies and classifying them.  One curl easy handle per
+ * mailer; its connection cache holds the open SMTP connection between
+ * sends.
  *
  * What the server said is read from curl's debug stream: the last
  * CURLINFO_HEADER_IN lines are the replies (bounded ring, control
@@ -23,27 +27,15 @@
 
 #include "addr.h"
 #include "log.h"
+#include "mailer_int.h"
 #include "util.h"
 
-#define REPLY_RING	4	/* the final reply may be followed by QUIT's 221 */
-#define REPLY_MAX	512
 #define URL_MAX		1024
 #define MAXAGE_CONN_S	55L	/* do not reuse a connection idle for longer */
 
 struct mailer {
-	CURL *curl;
+	struct mailer_xfer x;
 	char *host;			/* for log lines */
-	bool fresh;			/* next send on a new connection */
-	/* the message being sent */
-	const char *data;
-	size_t len, off;
-	/* what the debug stream told us about this send */
-	char replies[REPLY_RING][REPLY_MAX];
-	size_t n_replies;
-	char partial[REPLY_MAX];
-	size_t partial_len;
-	char stage[12];			/* verb of the last command sent */
-	char errbuf[CURL_ERROR_SIZE];
 };
 
 static bool mailer_curl_ready;
@@ -72,61 +64,61 @@ mailer_global_cleanup(void)
 static size_t
 read_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
-	struct mailer *m = arg;
+	struct mailer_xfer *x = arg;
 	size_t n = size * nitems;
 
-	if (n > m->len - m->off)
-		n = m->len - m->off;
-	memcpy(buf, m->data + m->off, n);
-	m->off += n;
+	if (n > x->len - x->off)
+		n = x->len - x->off;
+	memcpy(buf, x->data + x->off, n);
+	x->off += n;
 	return n;
 }
 
 static void
-reply_line_done(struct mailer *m)
+reply_line_done(struct mailer_xfer *x)
 {
-	char *dst = m->replies[m->n_replies % REPLY_RING];
-	size_t n = m->partial_len;
+	char *dst = x->replies[x->n_replies % MAILER_REPLY_RING];
+	size_t n = x->partial_len;
 
-	while (n > 0 && (m->partial[n - 1] == '\r' || m->partial[n - 1] == '\n'))
+	while (n > 0 && (x->partial[n - 1] == '\r' || x->partial[n - 1] == '\n'))
 		n--;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)m->partial[i];
+		unsigned char c = (unsigned char)x->partial[i];
 		dst[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
 	}
 	dst[n] = '\0';
-	m->n_replies++;
-	m->partial_len = 0;
+	x->n_replies++;
+	x->partial_len = 0;
 }
 
 /* Server replies, one line at a time (a long line is cut, not split). */
 static void
-reply_feed(struct mailer *m, const char *data, size_t size)
+reply_feed(struct mailer_xfer *x, const char *data, size_t size)
 {
 	for (size_t i = 0; i < size; i++) {
 		if (data[i] == '\n') {
-			reply_line_done(m);
+			reply_line_done(x);
 			continue;
 		}
-		if (m->partial_len < REPLY_MAX - 1)
-			m->partial[m->partial_len++] = data[i];
+		if (x->partial_len < MAILER_REPLY_MAX - 1)
+			x->partial[x->partial_len++] = data[i];
 	}
 }
 
 /* Keep only the verb of a command we sent, and only a known one: the
  * lines after AUTH are credentials. */
 static void
-stage_feed(struct mailer *m, const char *data, size_t size)
+stage_feed(struct mailer_xfer *x, const char *data, size_t size)
 {
 	static const char *const verbs[] = { "EHLO", "HELO", "STARTTLS", "AUTH",
 	    "MAIL", "RCPT", "DATA", "RSET", "NOOP" };
 	size_t n = 0;
 
-	while (n < size && n < sizeof(m->stage) - 1 && isalpha((unsigned char)data[n]))
+	while (n < size && n < sizeof(x->stage) - 1 && isalpha((unsigned char)data[n]))
 		n++;
 	for (size_t i = 0; i < HP_NELEM(verbs); i++)
 		if (strlen(verbs[i]) == n && strncasecmp(data, verbs[i], n) == 0) {
-			memcpy(m->stage, verbs[i], n + 1);
+			memcpy(x->stage, verbs[i], n + 1);
 			return;
 		}
 	/* QUIT after a failure must not hide the step that failed. */
@@ -135,12 +127,12 @@ stage_feed(struct mailer *m, const char *data, size_t size)
 static int
 debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 {
-	struct mailer *m = arg;
+	struct mailer_xfer *x = arg;
 
 	if (type == CURLINFO_HEADER_IN)
-		reply_feed(m, data, size);
+		reply_feed(x, data, size);
 	else if (type == CURLINFO_HEADER_OUT)
-		stage_feed(m, data, size);
+		stage_feed(x, data, size);
 	return 0;
 }
 
@@ -215,11 +207,26 @@ fail:
 	return rc;
 }
 
-/* Options that stay the same for every send. */
-static CURLcode
-setup_session(struct mailer *m, const struct mailer_config *cfg, const char *url)
+int
+mailer_config_check(const struct mailer_config *cfg, char **url,
+    char **host, char *err, size_t errlen)
 {
-	CURL *c = m->curl;
+	*url = *host = NULL;
+	if (mailer_global_init() == -1)
+		return hp_errf(err, errlen, "libcurl initialisation failed");
+	if (cfg->user != NULL && cfg->password == NULL)
+		return hp_errf(err, errlen, "smtp user is set but no password");
+	if (cfg->ca_file != NULL && access(cfg->ca_file, R_OK) != 0)
+		return hp_errf(err, errlen, "ca_file %s is not readable", cfg->ca_file);
+	return url_build(cfg, url, host, err, errlen);
+}
+
+/* Options that stay the same for every transfer. */
+static CURLcode
+setup_session(struct mailer_xfer *x, const struct mailer_config *cfg,
+    const char *url, long maxconnects)
+{
+	CURL *c = x->curl;
 	long t = cfg->timeout_s ? (long)cfg->timeout_s : 60L;
 	CURLcode r = CURLE_OK;
 
@@ -245,58 +252,44 @@ setup_session(struct mailer *m, const struct mailer_config *cfg, const char *url
 	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
 	SET(CURLOPT_LOW_SPEED_TIME, t);
 	SET(CURLOPT_MAXAGE_CONN, MAXAGE_CONN_S);
-	/* One cached connection: FRESH_CONNECT alone leaves the connection
-	 * of a failed transaction in curl's cache, and a later send picked
-	 * it up and got "503 nested MAIL command" (seen against Postfix).
-	 * With one slot the fresh connection evicts it. */
-	SET(CURLOPT_MAXCONNECTS, 1L);
+	SET(CURLOPT_MAXCONNECTS, maxconnects);
 	SET(CURLOPT_UPLOAD, 1L);
 	SET(CURLOPT_READFUNCTION, read_cb);
-	SET(CURLOPT_READDATA, m);
-	SET(CURLOPT_ERRORBUFFER, m->errbuf);
+	SET(CURLOPT_READDATA, x);
+	SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	SET(CURLOPT_DEBUGFUNCTION, debug_cb);
-	SET(CURLOPT_DEBUGDATA, m);
+	SET(CURLOPT_DEBUGDATA, x);
 	SET(CURLOPT_VERBOSE, 1L);	/* feeds debug_cb; nothing is printed */
 #undef SET
 	return r;
 }
 
 int
-mailer_new(const struct mailer_config *cfg, struct mailer **out, char *err,
+mailer_xfer_init(struct mailer_xfer *x, const struct mailer_config *cfg,
+    const char *url, const char *host, long maxconnects, char *err,
     size_t errlen)
 {
-	struct mailer *m = NULL;
-	char *url = NULL;
 	CURLcode r;
 
-	*out = NULL;
-	if (mailer_global_init() == -1)
-		return hp_errf(err, errlen, "libcurl initialisation failed");
-	if (cfg->user != NULL && cfg->password == NULL)
-		return hp_errf(err, errlen, "smtp user is set but no password");
-	if (cfg->ca_file != NULL && access(cfg->ca_file, R_OK) != 0)
-		return hp_errf(err, errlen, "ca_file %s is not readable", cfg->ca_file);
-	m = xcalloc(1, sizeof(*m));
-	if (url_build(cfg, &url, &m->host, err, errlen) == -1)
-		goto fail;
-	if ((m->curl = curl_easy_init()) == NULL) {
-		hp_errf(err, errlen, "curl_easy_init failed");
-		goto fail;
-	}
-	if ((r = setup_session(m, cfg, url)) != CURLE_OK) {
-		hp_errf(err, errlen, "libcurl option: %s", curl_easy_strerror(r));
-		goto fail;
-	}
-	free(url);
-	*out = m;
+	x->host = host;
+	if ((x->curl = curl_easy_init()) == NULL)
+		return hp_errf(err, errlen, "curl_easy_init failed");
+	if ((r = setup_session(x, cfg, url, maxconnects)) != CURLE_OK)
+		return hp_errf(err, errlen, "libcurl option: %s", curl_easy_strerror(r));
 	return 0;
-fail:
-	free(url);
-	mailer_free(m);
-	return -1;
 }
 
-/* ---- sending ---- */
+void
+mailer_xfer_cleanup(struct mailer_xfer *x)
+{
+	if (x->curl != NULL)
+		curl_easy_cleanup(x->curl);	/* QUIT on a connection it owns */
+	curl_slist_free_all(x->rcpts);
+	x->curl = NULL;
+	x->rcpts = NULL;
+}
+
+/* ---- one transfer ---- */
 
 static void
 result_set(struct mailer_result *res, enum mailer_verdict v, int code,
@@ -315,16 +308,16 @@ result_set(struct mailer_result *res, enum mailer_verdict v, int code,
 	va_end(ap);
 }
 
-/* The newest reply line of this send that carries code, or NULL. */
+/* The newest reply line of this transfer that carries code, or NULL. */
 static const char *
-reply_for(const struct mailer *m, long code)
+reply_for(const struct mailer_xfer *x, long code)
 {
-	size_t n = m->n_replies < REPLY_RING ? m->n_replies : REPLY_RING;
+	size_t n = x->n_replies < MAILER_REPLY_RING ? x->n_replies : MAILER_REPLY_RING;
 	char want[8];
 
 	snprintf(want, sizeof(want), "%03ld", code);
 	for (size_t k = 0; k < n; k++) {
-		const char *line = m->replies[(m->n_replies - 1 - k) % REPLY_RING];
+		const char *line = x->replies[(x->n_replies - 1 - k) % MAILER_REPLY_RING];
 		if (strncmp(line, want, 3) == 0)
 			return line;
 	}
@@ -334,14 +327,15 @@ reply_for(const struct mailer *m, long code)
 /* A failed transfer: a verdict on this message when MAIL, RCPT or DATA
  * was answered 4xx/5xx, otherwise the session failed (nothing decided). */
 static void
-classify_failure(struct mailer *m, CURLcode rc, long code, struct mailer_result *res)
+classify_failure(struct mailer_xfer *x, CURLcode rc, long code,
+    struct mailer_result *res)
 {
-	const char *line = code >= 400 && code <= 599 ? reply_for(m, code) : NULL;
-	const char *why = m->errbuf[0] != '\0' ? m->errbuf : curl_easy_strerror(rc);
-	bool at_mail = strcmp(m->stage, "MAIL") == 0;
+	const char *line = code >= 400 && code <= 599 ? reply_for(x, code) : NULL;
+	const char *why = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc);
+	bool at_mail = strcmp(x->stage, "MAIL") == 0;
 
-	if (line != NULL && (at_mail || strcmp(m->stage, "RCPT") == 0 ||
-	    strcmp(m->stage, "DATA") == 0)) {
+	if (line != NULL && (at_mail || strcmp(x->stage, "RCPT") == 0 ||
+	    strcmp(x->stage, "DATA") == 0)) {
 		/* 503 is a sequence error on our side of the protocol, and a
 		 * refused sender is our configuration: neither is a verdict
 		 * about the recipient. */
@@ -350,9 +344,9 @@ classify_failure(struct mailer *m, CURLcode rc, long code, struct mailer_result 
 		    "%s", line);
 		if (code == 503)
 			log_warnx("mailer host=%s protocol state error at=%s, next send "
-			    "reconnects: %s", m->host, m->stage, line);
+			    "reconnects: %s", x->host, x->stage, line);
 		else if (at_mail && code / 100 == 5 && !perm)
-			log_warnx("mailer host=%s sender refused: %s", m->host, line);
+			log_warnx("mailer host=%s sender refused: %s", x->host, line);
 		return;
 	}
 	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
@@ -364,69 +358,116 @@ classify_failure(struct mailer *m, CURLcode rc, long code, struct mailer_result 
 		    "and TLS is required (configuration: smtp url / tls): %s", why);
 	else if (line != NULL)
 		result_set(res, MAILER_TEMPFAIL, 0, "%s (at %s)", line,
-		    m->stage[0] != '\0' ? m->stage : "greeting");
+		    x->stage[0] != '\0' ? x->stage : "greeting");
 	else
 		result_set(res, MAILER_TEMPFAIL, 0, "%s", why);
-	log_warnx("mailer host=%s session failed at=%s curl=%d: %s", m->host,
-	    m->stage[0] != '\0' ? m->stage : "connect", (int)rc, res->reply);
+	log_warnx("mailer host=%s session failed at=%s curl=%d: %s", x->host,
+	    x->stage[0] != '\0' ? x->stage : "connect", (int)rc, res->reply);
 }
 
-static void
-transfer_reset(struct mailer *m, const char *data, size_t len)
+int
+mailer_xfer_begin(struct mailer_xfer *x, const char *from, const char *rcpt,
+    const char *data, size_t len, struct mailer_result *res)
 {
-	m->data = data;
-	m->len = len;
-	m->off = 0;
-	m->n_replies = 0;
-	m->partial_len = 0;
-	m->stage[0] = '\0';
-	m->errbuf[0] = '\0';
+	CURLcode rc;
+
+	memset(res, 0, sizeof(*res));
+	if (from == NULL || rcpt == NULL || !addr_valid(from) || !addr_valid(rcpt)) {
+		result_set(res, MAILER_PERMFAIL, 0, "invalid address");
+		return -1;
+	}
+	if (data == NULL || len == 0) {
+		result_set(res, MAILER_PERMFAIL, 0, "empty message");
+		return -1;
+	}
+	curl_slist_free_all(x->rcpts);
+	if ((x->rcpts = curl_slist_append(NULL, rcpt)) == NULL) {
+		result_set(res, MAILER_TEMPFAIL, 0, "out of memory");
+		return -1;
+	}
+	x->data = data;
+	x->len = len;
+	x->off = 0;
+	x->n_replies = 0;
+	x->partial_len = 0;
+	x->stage[0] = '\0';
+	x->errbuf[0] = '\0';
+	if ((rc = curl_easy_setopt(x->curl, CURLOPT_MAIL_FROM, from)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(x->curl, CURLOPT_MAIL_RCPT, x->rcpts)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(x->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(x->curl, CURLOPT_FRESH_CONNECT, x->fresh ? 1L : 0L)) != CURLE_OK) {
+		result_set(res, MAILER_TEMPFAIL, 0, "libcurl option: %s", curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+void
+mailer_xfer_finish(struct mailer_xfer *x, CURLcode rc, struct mailer_result *res)
+{
+	long code = 0;
+
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (rc == CURLE_OK)
+		result_set(res, MAILER_SENT, (int)code, "%s", reply_for(x, code) ?
+		    reply_for(x, code) : "accepted");
+	else
+		classify_failure(x, rc, code, res);
+	curl_easy_getinfo(x->curl, CURLINFO_NUM_CONNECTS, &res->connects);
+	/* After any failure the connection's state is unknown (finding #7). */
+	x->fresh = rc != CURLE_OK;
+	log_debug("mailer host=%s to=%s code=%d connects=%ld verdict=%s", x->host,
+	    x->rcpts->data, res->smtp_code, res->connects,
+	    res->verdict == MAILER_SENT ? "sent" :
+	    res->verdict == MAILER_TEMPFAIL ? "tempfail" : "permfail");
+	curl_easy_setopt(x->curl, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
+	curl_slist_free_all(x->rcpts);
+	x->rcpts = NULL;
+	x->data = NULL;
+}
+
+bool
+mailer_xfer_nested_mail(const struct mailer_xfer *x,
+    const struct mailer_result *res)
+{
+	return res->smtp_code == 503 && strcmp(x->stage, "MAIL") == 0;
+}
+
+/* ---- the single-connection sender ---- */
+
+int
+mailer_new(const struct mailer_config *cfg, struct mailer **out, char *err,
+    size_t errlen)
+{
+	struct mailer *m = NULL;
+	char *url = NULL;
+
+	*out = NULL;
+	m = xcalloc(1, sizeof(*m));
+	if (mailer_config_check(cfg, &url, &m->host, err, errlen) == -1)
+		goto fail;
+	/* One cached connection: FRESH_CONNECT alone leaves the connection
+	 * of a failed transaction in curl's cache, and a later send picked
+	 * it up and got "503 nested MAIL command" (seen against Postfix).
+	 * With one slot the fresh connection evicts it. */
+	if (mailer_xfer_init(&m->x, cfg, url, m->host, 1L, err, errlen) == -1)
+		goto fail;
+	free(url);
+	*out = m;
+	return 0;
+fail:
+	free(url);
+	mailer_free(m);
+	return -1;
 }
 
 void
 mailer_send(struct mailer *m, const char *from, const char *rcpt,
     const char *data, size_t len, struct mailer_result *res)
 {
-	struct curl_slist *rcpts = NULL;
-	CURLcode rc;
-	long code = 0;
-
-	memset(res, 0, sizeof(*res));
-	if (from == NULL || rcpt == NULL || !addr_valid(from) || !addr_valid(rcpt)) {
-		result_set(res, MAILER_PERMFAIL, 0, "invalid address");
+	if (mailer_xfer_begin(&m->x, from, rcpt, data, len, res) == -1)
 		return;
-	}
-	if (data == NULL || len == 0) {
-		result_set(res, MAILER_PERMFAIL, 0, "empty message");
-		return;
-	}
-	if ((rcpts = curl_slist_append(NULL, rcpt)) == NULL) {
-		result_set(res, MAILER_TEMPFAIL, 0, "out of memory");
-		return;
-	}
-	transfer_reset(m, data, len);
-	if ((rc = curl_easy_setopt(m->curl, CURLOPT_MAIL_FROM, from)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, rcpts)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(m->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(m->curl, CURLOPT_FRESH_CONNECT, m->fresh ? 1L : 0L)) != CURLE_OK)
-		result_set(res, MAILER_TEMPFAIL, 0, "libcurl option: %s", curl_easy_strerror(rc));
-	else if ((rc = curl_easy_perform(m->curl)) == CURLE_OK) {
-		curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &code);
-		result_set(res, MAILER_SENT, (int)code, "%s", reply_for(m, code) ?
-		    reply_for(m, code) : "accepted");
-	} else {
-		curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &code);
-		classify_failure(m, rc, code, res);
-	}
-	curl_easy_getinfo(m->curl, CURLINFO_NUM_CONNECTS, &res->connects);
-	/* After any failure the connection's state is unknown (finding #7). */
-	m->fresh = rc != CURLE_OK;
-	curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
-	curl_slist_free_all(rcpts);
-	m->data = NULL;
-	log_debug("mailer host=%s to=%s code=%d connects=%ld verdict=%s", m->host,
-	    rcpt, res->smtp_code, res->connects, res->verdict == MAILER_SENT ? "sent" :
-	    res->verdict == MAILER_TEMPFAIL ? "tempfail" : "permfail");
+	mailer_xfer_finish(&m->x, curl_easy_perform(m->x.curl), res);
 }
 
 void
@@ -434,8 +475,7 @@ mailer_free(struct mailer *m)
 {
 	if (m == NULL)
 		return;
-	if (m->curl != NULL)
-		curl_easy_cleanup(m->curl);	/* sends QUIT on an open connection */
+	mailer_xfer_cleanup(&m->x);
 	free(m->host);
 	free(m);
 }

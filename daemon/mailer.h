@@ -1,9 +1,11 @@
 /*
  * mailer: hand finished messages to the submission server over SMTP, one
- * recipient per transaction, and say what the server decided.  L2
- * adapter: the only file that includes curl/curl.h.  It does not build
- * messages (compose), store anything or retry (outbox): it sends what it
- * is given and classifies the answer.
+ * recipient per transaction, and say what the server decided: one
+ * connection at a time (mailer_send, for replies) or many in parallel
+ * (mailer_pool_*, for mailings).  L2 adapter: mailer.c and mailer_pool.c
+ * (sharing mailer_int.h) are the only files that include curl/curl.h.
+ * It does not build messages (compose), store anything or retry
+ * (outbox, mailing): it sends what it is given and classifies the answer.
  *
  * TLS: STARTTLS is required (CURLUSESSL_ALL) unless the configuration
  * says tls = off, which is accepted only for a loopback host; smtps://
@@ -94,5 +96,59 @@ void mailer_send(struct mailer *m, const char *from, const char *rcpt,
 
 /* Close the connection (QUIT) and free m; NULL is fine. */
 void mailer_free(struct mailer *m);
+
+/*
+ * The parallel pool (mailer_pool.c): `slots` transfers at once in one
+ * libcurl multi handle, over at most `slots` connections, each reused for
+ * many messages (the connection cache belongs to the multi handle).  Each
+ * send has one recipient and is classified exactly as mailer_send does.
+ *
+ * A send answered "503 nested MAIL command" at MAIL FROM met a
+ * connection on which an earlier message was refused after its final
+ * dot (curl 7.88 keeps such a connection without RSET, and in a multi
+ * any handle may pick it up; notes/libraries.md #7).  That is not a
+ * verdict: the pool sends the message again at once on a fresh
+ * connection (the 503 transfer closed the bad one), at most
+ * MAILER_POOL_NESTED_RETRIES times; only the last answer is returned.
+ *
+ * Single-threaded: every call from the thread that made the pool.
+ */
+#define MAILER_POOL_NESTED_RETRIES	2
+
+struct mailer_pool;
+
+/* Check cfg as mailer_new does and prepare `slots` (1..64) handles; no
+ * network use yet.  0 and *out (free with mailer_pool_free), or -1 with
+ * a one-line reason in err. */
+int mailer_pool_new(const struct mailer_config *cfg, unsigned slots,
+    struct mailer_pool **out, char *err, size_t errlen);
+
+/* Slots free for mailer_pool_send now (a finished send holds its slot
+ * until mailer_pool_wait returned it). */
+unsigned mailer_pool_idle(const struct mailer_pool *p);
+/* Sends started and not yet returned by mailer_pool_wait. */
+unsigned mailer_pool_busy(const struct mailer_pool *p);
+
+/* Start sending data[0, len) (CRLF) from `from` to `rcpt`.  from, rcpt
+ * and data are borrowed until mailer_pool_wait returns this send's
+ * result together with cookie.  A send refused before any network use
+ * (invalid address, empty message) still takes a slot and its result
+ * comes from the next mailer_pool_wait without waiting.  0, or -1 when
+ * no slot is free (nothing started, nothing borrowed). */
+int mailer_pool_send(struct mailer_pool *p, const char *from,
+    const char *rcpt, const char *data, size_t len, void *cookie);
+
+/* Run the transfers for at most timeout_ms (0: only what is ready now)
+ * until a send has finished.  1 with *cookie and *res of that send (its
+ * slot is free again); 0 when none finished in time (with nothing busy
+ * it just waits timeout_ms, so it can pace the caller).
+ * A failure of libcurl itself finishes every busy send with TEMPFAIL,
+ * smtp_code 0, so every cookie is returned exactly once. */
+int mailer_pool_wait(struct mailer_pool *p, int timeout_ms, void **cookie,
+    struct mailer_result *res);
+
+/* Close every connection (QUIT) and free p; NULL is fine.  Sends still
+ * busy are dropped without a result: wait for them first. */
+void mailer_pool_free(struct mailer_pool *p);
 
 #endif

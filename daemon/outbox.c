@@ -24,20 +24,28 @@ outbox_backoff(unsigned attempts, unsigned rnd)
 	return delay + rnd % (delay / 4 + 1);
 }
 
+void
+outbox_mailer_config(const struct config *cfg, struct mailer_config *mc)
+{
+	const char *at = strrchr(cfg->office.address, '@');
+
+	memset(mc, 0, sizeof(*mc));
+	mc->url = cfg->smtp.url_text;
+	mc->tls = cfg->smtp.tls == CONFIG_TLS_REQUIRED;
+	mc->ca_file = cfg->smtp.ca_file && *cfg->smtp.ca_file ? cfg->smtp.ca_file : NULL;
+	mc->user = cfg->smtp.user && *cfg->smtp.user ? cfg->smtp.user : NULL;
+	mc->password = cfg->smtp.password;
+	mc->helo_name = at ? at + 1 : "localhost";
+	mc->timeout_s = 60;
+}
+
 static struct mailer *
 open_mailer(const struct config *cfg, char *err, size_t errlen)
 {
-	struct mailer_config mc = { 0 };
+	struct mailer_config mc;
 	struct mailer *m = NULL;
-	const char *at = strrchr(cfg->office.address, '@');
 
-	mc.url = cfg->smtp.url_text;
-	mc.tls = cfg->smtp.tls == CONFIG_TLS_REQUIRED;
-	mc.ca_file = cfg->smtp.ca_file && *cfg->smtp.ca_file ? cfg->smtp.ca_file : NULL;
-	mc.user = cfg->smtp.user && *cfg->smtp.user ? cfg->smtp.user : NULL;
-	mc.password = cfg->smtp.password;
-	mc.helo_name = at ? at + 1 : "localhost";
-	mc.timeout_s = 60;
+	outbox_mailer_config(cfg, &mc);
 	if (mailer_new(&mc, &m, err, errlen) == -1)
 		return NULL;
 	return m;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "mailer.h"
 
 struct outbox_stats {
 	size_t sent, deferred, failed;
@@ -24,6 +25,11 @@ struct outbox_stats {
  * SMTP server was unavailable (rows stay queued), HP_FATAL on a
  * configuration error. */
 enum hp_status outbox_deliver_due(struct app *app, struct outbox_stats *stats);
+
+/* The SMTP settings of cfg as the mailer takes them (strings borrowed
+ * from cfg; EHLO name = the office's domain).  Shared with mailing, so
+ * replies and mailings use one server setup. */
+void outbox_mailer_config(const struct config *cfg, struct mailer_config *mc);
 
 /* Seconds until the next try after attempts failed tries, with jitter
  * from rnd (any value); pure, exposed for tests. */
