@@ -12,9 +12,12 @@
 #include <jansson.h>
 
 #include "app.h"
+#include "bounce.h"
 #include "entry.h"
 #include "ingest.h"
 #include "log.h"
+#include "mailing.h"
+#include "newsletter.h"
 #include "outbox.h"
 #include "tpl.h"
 #include "util.h"
@@ -26,6 +29,20 @@ on_stop_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* SIGTERM/SIGINT only set stop_requested: the current transaction and
+ * the copies in flight finish, then the command returns. */
+static void
+stop_on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 }
 
 static int
@@ -44,8 +61,8 @@ load_config(const struct cli_opts *o, struct config **cfg)
 	return -1;
 }
 
-static void
-app_close(struct app *app)
+void
+cli_app_close(struct app *app)
 {
 	store_close(app->store);
 	country_db_free(app->countries);
@@ -76,10 +93,8 @@ cli_open_store(const struct cli_opts *o, struct config **cfg,
 	return 0;
 }
 
-/* Load config, open the database, the country names and the templates.
- * Returns 0 or an exit code. */
-static int
-app_open(const struct cli_opts *o, struct app *app)
+int
+cli_app_open(const struct cli_opts *o, struct app *app)
 {
 	char err[512];
 	int rc;
@@ -90,7 +105,7 @@ app_open(const struct cli_opts *o, struct app *app)
 		return rc;
 	if (country_db_load(NULL, NULL, &app->countries, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hanzepost: country names: %s\n", err);
-		app_close(app);
+		cli_app_close(app);
 		return EX_OSFILE;
 	}
 	app->templates = templates_new(app->cfg->templates.dir);
@@ -113,16 +128,15 @@ inbox_config_from(const struct config *cfg, struct inbox_config *ic)
 	ic->timeout_s = 60;
 }
 
-/* One poll cycle: mailbox, then the outbox.  Returns an hp_status. */
+/* One look at the mailbox: ingest what is new.  Returns an hp_status. */
 static enum hp_status
-poll_cycle(struct app *app)
+ingest_cycle(struct app *app)
 {
 	struct inbox_config ic;
 	struct inbox *ib = NULL;
 	struct parser *ps = NULL;
 	struct ingest_stats is;
-	struct outbox_stats os;
-	enum hp_status rc, orc;
+	enum hp_status rc;
 	char err[512];
 	bool tmpfail = true;
 
@@ -142,9 +156,41 @@ poll_cycle(struct app *app)
 	parser_free(ps);
 	if (ib)
 		inbox_close(ib);
-	/* Replies queued now, or left over from an earlier SMTP outage. */
-	orc = outbox_deliver_due(app, &os);
-	return rc != HP_OK ? rc : orc;
+	return rc;
+}
+
+static enum hp_status
+status_worse(enum hp_status a, enum hp_status b)
+{
+	static const int rank[] = { [HP_OK] = 0, [HP_REJECT] = 1, [HP_RETRY] = 2,
+	    [HP_FATAL] = 3 };
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+struct send_totals {
+	struct outbox_stats os;
+	struct mailing_stats ms;
+	time_t next_issue;	/* the schedule's next occurrence; 0: none */
+};
+
+/* One send round, in this order: create the newsletter issue when one is
+ * due, deliver replies, deliver mailing copies, the weekly bounce
+ * summary (queued now, sent next round).  Returns the worst status. */
+static enum hp_status
+send_round(struct app *app, struct send_totals *t)
+{
+	enum hp_status rc = HP_OK;
+
+	memset(t, 0, sizeof(*t));
+	/* Errors are logged by the services; a store error is retried. */
+	if (newsletter_schedule_tick(app, time(NULL), &t->next_issue) == -1)
+		rc = HP_RETRY;
+	rc = status_worse(rc, outbox_deliver_due(app, &t->os));
+	rc = status_worse(rc, mailing_deliver_due(app, &stop_requested, &t->ms));
+	if (bounce_summary_tick(app, time(NULL)) == -1)
+		rc = status_worse(rc, HP_RETRY);
+	return rc;
 }
 
 static int
@@ -175,16 +221,22 @@ int
 cli_poll(const struct cli_opts *o, int argc, char **argv)
 {
 	struct app app;
+	struct outbox_stats os;
+	enum hp_status in;
 	int rc;
 
 	if (!has_flag(argc, argv, "--once")) {
 		fprintf(stderr, "usage: hanzepost poll --once (the daemon is 'hanzepost run')\n");
 		return EX_USAGE;
 	}
-	if ((rc = app_open(o, &app)) != 0)
+	if ((rc = cli_app_open(o, &app)) != 0)
 		return rc;
-	rc = status_exit(poll_cycle(&app));
-	app_close(&app);
+	/* Then the replies queued now, or left over from an earlier SMTP
+	 * outage: two statements, as C leaves the order in which arguments
+	 * are evaluated open. */
+	in = ingest_cycle(&app);
+	rc = status_exit(status_worse(in, outbox_deliver_due(&app, &os)));
+	cli_app_close(&app);
 	return rc;
 }
 
@@ -192,18 +244,22 @@ int
 cli_send(const struct cli_opts *o, int argc, char **argv)
 {
 	struct app app;
-	struct outbox_stats os;
+	struct send_totals t;
 	int rc;
 
 	if (!has_flag(argc, argv, "--once")) {
 		fprintf(stderr, "usage: hanzepost send --once\n");
 		return EX_USAGE;
 	}
-	if ((rc = app_open(o, &app)) != 0)
+	if ((rc = cli_app_open(o, &app)) != 0)
 		return rc;
-	rc = status_exit(outbox_deliver_due(&app, &os));
-	printf("sent %zu, deferred %zu, failed %zu\n", os.sent, os.deferred, os.failed);
-	app_close(&app);
+	stop_on_signals();
+	rc = status_exit(send_round(&app, &t));
+	printf("sent %zu, deferred %zu, failed %zu\n", t.os.sent, t.os.deferred,
+	    t.os.failed);
+	printf("mailings: sent %zu, deferred %zu, failed %zu, skipped %zu\n",
+	    t.ms.sent, t.ms.deferred, t.ms.failed, t.ms.skipped);
+	cli_app_close(&app);
 	return rc;
 }
 
@@ -215,31 +271,44 @@ sleep_interruptible(unsigned seconds)
 		sleep(1);
 }
 
+/* Seconds until the next round: the poll interval, or sooner when the
+ * next issue or a deferred copy is due before it. */
+static unsigned
+round_pause(struct app *app, const struct send_totals *t)
+{
+	unsigned pause = app->cfg->mailbox.poll_interval;
+	time_t now = time(NULL), due = 0;
+
+	if (t->next_issue > now && (uint64_t)(t->next_issue - now) < pause)
+		pause = (unsigned)(t->next_issue - now);
+	if (store_deliveries_next_due(app->store, &due) == 1 && due > now &&
+	    (uint64_t)(due - now) < pause)
+		pause = (unsigned)(due - now);
+	return pause > 0 ? pause : 1;
+}
+
 int
 cli_run(const struct cli_opts *o, int argc, char **argv)
 {
-	struct sigaction sa;
 	struct app app;
+	struct send_totals t;
 	int rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	if ((rc = app_open(o, &app)) != 0)
+	stop_on_signals();
+	if ((rc = cli_app_open(o, &app)) != 0)
 		return rc;
 	log_info("hanzepost %s running, polling every %u s", HP_VERSION,
 	    app.cfg->mailbox.poll_interval);
 	while (!stop_requested) {
 		/* Network trouble is retried next cycle; never exit for it. */
-		if (poll_cycle(&app) == HP_FATAL)
-			log_warnx("poll cycle failed; retrying in %u s",
+		enum hp_status rc_in = ingest_cycle(&app);
+		if (status_worse(rc_in, send_round(&app, &t)) == HP_FATAL)
+			log_warnx("cycle failed; retrying in %u s",
 			    app.cfg->mailbox.poll_interval);
-		sleep_interruptible(app.cfg->mailbox.poll_interval);
+		sleep_interruptible(round_pause(&app, &t));
 	}
 	log_info("hanzepost stopping");
-	app_close(&app);
+	cli_app_close(&app);
 	return EX_OK;
 }
 

@@ -6,6 +6,7 @@
 #ifndef HP_CLI_H
 #define HP_CLI_H
 
+struct app;
 struct config;
 struct store;
 
@@ -33,6 +34,16 @@ int cli_ambassadors(const struct cli_opts *o, int argc, char **argv);
  * erases the subscriber's data, consent record included). */
 int cli_subscribers(const struct cli_opts *o, int argc, char **argv);
 
+/* cli_newsletter.c: `newsletter preview [--lang nl|en] [--json] | send`. */
+int cli_newsletter(const struct cli_opts *o, int argc, char **argv);
+/* cli_queue.c: `queue list [--json] | retry [ID | --all]`. */
+int cli_queue(const struct cli_opts *o, int argc, char **argv);
+/* For the subcommands that run services: load the configuration, open
+ * its database, the country names and the templates into *app, printing
+ * what goes wrong to stderr.  0, or an exit code (then *app holds
+ * nothing).  cli_app_close releases it all (also after a failed open). */
+int cli_app_open(const struct cli_opts *o, struct app *app);
+void cli_app_close(struct app *app);
 /* For the subcommands in cli*.c: load the configuration and open its
  * database, printing what goes wrong to stderr.  Returns 0 with *cfg
  * and *st set (the caller frees them with store_close and config_free),

@@ -16,6 +16,7 @@
 #include "access.h"
 #include "addr.h"
 #include "log.h"
+#include "newsletter.h"
 #include "registry.h"
 #include "reply.h"
 #include "token.h"
@@ -164,18 +165,6 @@ payload_lang(json_t *payload)
 	return l && strcmp(l, "en") == 0 ? LANG_EN : LANG_NL;
 }
 
-/* "office+unsubscribe@example.org" + token -> "office+unsubscribe-TOKEN@example.org". */
-static char *
-unsubscribe_address(const struct app *app, const char *token)
-{
-	const char *base = app->cfg->office.unsubscribe_address;
-	const char *at = base ? strrchr(base, '@') : NULL;
-
-	if (at == NULL)
-		return xstrdup("");
-	return xasprintf("%.*s-%s%s", (int)(at - base), base, token, at);
-}
-
 /* Tell the person who asked what became of it. */
 static enum hp_status
 tell_requester(struct request *r, const struct store_pending *p, json_t *payload,
@@ -264,7 +253,7 @@ subscribe_confirmed(struct request *r, const struct store_pending *p,
     json_t *payload, json_t *item)
 {
 	struct store_subscriber *old = NULL, s = { 0 };
-	char unsub[TOKEN_LEN + 1], *addr;
+	char unsub[TOKEN_LEN + 1], addr[512];
 	int found = store_subscriber_get(r->app->store, p->requester, &old);
 	enum hp_status rc = HP_OK;
 
@@ -288,10 +277,10 @@ subscribe_confirmed(struct request *r, const struct store_pending *p,
 	}
 	log_info("subscribers confirmed email=%s newsletter=%d events=%d", s.email,
 	    s.newsletter, s.events);
-	addr = unsubscribe_address(r->app, s.unsub_token);
+	/* "" when no unsubscribe address is configured (never in practice). */
+	newsletter_unsubscribe_address(r->app, s.unsub_token, addr, sizeof(addr));
 	json_object_set_new(item, "welcome", json_pack("{s:b,s:b,s:s}", "newsletter",
 	    s.newsletter, "events", s.events, "unsubscribe_address", addr));
-	free(addr);
 done:
 	if (found == -1)
 		rc = store_error_is_temporary(r->app->store) ? HP_RETRY : HP_FATAL;
@@ -716,6 +705,8 @@ commands_run(struct request *r)
 			rc = run_remove(r, cmd);
 			break;
 		case FORM_CMD_PREVIEW:
+			rc = commands_preview(r);
+			break;
 		case FORM_CMD_CANCEL:
 			json_array_append_new(unavailable, json_pack("{s:s}",
 			    "command", form_cmd_name(cmd->cmd, r->lang)));

@@ -40,4 +40,25 @@ enum hp_status commands_run(struct request *r);
 enum hp_status commands_unsubscribe_address(struct app *app, const struct msg *m,
     const char *to_addr, bool answer, time_t now, bool *handled);
 
+/* commands_newsletter.c: the office's newsletter commands. */
+
+/* `preview`: an office address gets the text part of the next issue in
+ * the reply ("preview" in the context; "preview_denied" for anyone
+ * else).  Nothing changes, so no authentication is needed: the answer
+ * goes to the From address only. */
+enum hp_status commands_preview(struct request *r);
+
+/* True when m's Subject is `newsletter` / `nieuwsbrief` (any case, blanks
+ * around it ignored): the body is the editorial intro of the next issue,
+ * not a form, so ingest hands m to commands_intro instead of reading it. */
+bool commands_is_intro(const struct msg *m);
+
+/* Store m's body (up to a signature line "-- ") as the Markdown intro of
+ * the next issue when the sender is an authenticated office address, and
+ * answer with how it will read.  *outcome (static) is "intro" when stored,
+ * "rejected" otherwise (not the office, not authenticated, empty or too
+ * long; the answer says which).  HP_OK, HP_RETRY, HP_FATAL. */
+enum hp_status commands_intro(struct app *app, const struct msg *m,
+    time_t now, const char **outcome);
+
 #endif

@@ -37,6 +37,11 @@ static const struct subcommand subcommands[] = {
 	  "  subscribers add EMAIL [--name NAME] [--lang nl|en] [--list newsletter|events]\n"
 	  "                             subscribe without confirmation (the office's own act)\n"
 	  "  subscribers remove EMAIL   erase the subscriber's data and consent record" },
+	{ "newsletter", cli_newsletter, "newsletter preview [--lang nl|en] [--json]\n"
+	  "                             the next issue as it would go out (--json: its template context)\n"
+	  "  newsletter send            create an issue now, outside the schedule; `send --once` or `run` delivers it" },
+	{ "queue", cli_queue, "queue list [--json]        replies and mailing copies not yet delivered, and failures\n"
+	  "  queue retry [ID | --all]   put failed rows back in the queue" },
 	{ "template", cli_template, "template render FILE DATA.json [--partials DIR]\n"
 	  "                             render a Mustache template (partials DIR/NAME.mustache)" },
 };
