@@ -17,6 +17,7 @@
 #include "form.h"
 #include "log.h"
 #include "access.h"
+#include "bounce.h"
 #include "commands.h"
 #include "reply.h"
 #include "util.h"
@@ -204,6 +205,25 @@ answer_too_large(struct app *app, const struct msg *m, struct handled *h,
 	return rc;
 }
 
+/* A bounce: scored against the subscriber it names (bounce.h); one we
+ * cannot read is held for a person.  HP_RETRY leaves the message for the
+ * next cycle, like any temporary database error. */
+static enum hp_status
+handle_bounce(struct app *app, const struct msg *m, struct handled *h,
+    const char *why, time_t now)
+{
+	bool understood = false;
+	enum hp_status rc = bounce_handle_message(app, m, now, &understood);
+
+	h->outcome = classify_name(CLASS_BOUNCE);
+	h->folder = understood ? app->cfg->mailbox.processed_folder :
+	    app->cfg->mailbox.held_folder;
+	if (rc == HP_OK && !understood)
+		log_info("ingest held msgid=<%s> class=%s reason=\"%s\"",
+		    m->message_id ? m->message_id : "", h->outcome, why);
+	return rc;
+}
+
 /* SPEC §2 steps 2-6 for a message not seen before. */
 static enum hp_status
 handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
@@ -220,8 +240,9 @@ handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
 
 	switch (cls) {
 	case CLASS_BOUNCE:
+		return handle_bounce(c->app, m, h, why, now);
 	case CLASS_CALENDAR_REPLY:
-		/* Kept for the bounce and RSVP handlers of later releases. */
+		/* Kept for the RSVP handler of a later release. */
 		h->folder = cfg->mailbox.held_folder;
 		h->outcome = classify_name(cls);
 		log_info("ingest held msgid=<%s> class=%s reason=\"%s\"",
@@ -245,6 +266,12 @@ handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
 	}
 	if (h->too_large)
 		return answer_too_large(c->app, m, h, now);
+	if (commands_is_intro(m)) {
+		rc = commands_intro(c->app, m, now, &h->outcome);
+		h->folder = strcmp(h->outcome, "intro") == 0 ?
+		    cfg->mailbox.processed_folder : cfg->mailbox.rejected_folder;
+		return rc;
+	}
 	return handle_request(c->app, m, h, now);
 }
 

@@ -50,10 +50,12 @@ local_tz_offset(time_t t)
 	return (int)(tm.tm_gmtoff / 60);
 }
 
-/* Compose the message and add it to the outbox. */
+/* Compose the message and add it to the outbox: an answer (kind reply,
+ * counted by the rate limit) or a notice of our own (kind mailing). */
 static enum hp_status
 queue_text(struct app *app, const struct reply_to *to, enum lang lang,
-    const char *subject, const char *body, time_t now)
+    const char *subject, const char *body, enum store_out_kind kind,
+    time_t now)
 {
 	struct compose_text ct = { 0 };
 	char msgid[128], err[256], *data = NULL;
@@ -75,7 +77,8 @@ queue_text(struct app *app, const struct reply_to *to, enum lang lang,
 	ct.tz_offset_minutes = local_tz_offset(now);
 	ct.in_reply_to = to->in_reply_to;
 	ct.references = to->references;
-	ct.auto_submitted = "auto-replied";
+	ct.auto_submitted = kind == STORE_OUT_REPLY ? "auto-replied" :
+	    "auto-generated";
 	ct.content_language = model_lang_code(lang);
 	ct.text = body;
 	if (compose_text_message(&ct, &data, &len, err, sizeof(err)) == -1) {
@@ -90,7 +93,7 @@ queue_text(struct app *app, const struct reply_to *to, enum lang lang,
 			return HP_OK;
 		}
 	}
-	if (store_outbox_add(app->store, STORE_OUT_REPLY,
+	if (store_outbox_add(app->store, kind,
 	    app->cfg->office.bounce_address ?
 	    app->cfg->office.bounce_address : app->cfg->office.address,
 	    to->addr, msgid, data, len, now, &id) == -1) {
@@ -98,7 +101,8 @@ queue_text(struct app *app, const struct reply_to *to, enum lang lang,
 		rc = store_error_is_temporary(app->store) ? HP_RETRY : HP_FATAL;
 		goto fail;
 	}
-	log_info("reply queued to=%s outbox=%lld msgid=<%s>", to->addr,
+	log_info("%s queued to=%s outbox=%lld msgid=<%s>",
+	    kind == STORE_OUT_REPLY ? "reply" : "notice", to->addr,
 	    (long long)id, msgid);
 	rc = HP_OK;
 fail:
@@ -149,15 +153,37 @@ clean_subject(const char *s)
 	return out;
 }
 
+/* Render LANG/template_name (first line "Subject: ...") and queue it. */
+static enum hp_status
+render_and_queue(struct app *app, const struct reply_to *to, enum lang lang,
+    const char *template_name, json_t *ctx, enum store_out_kind kind,
+    time_t now)
+{
+	char err[512], *text = NULL;
+	const char *subject, *body;
+	enum hp_status rc;
+
+	json_object_set_new(ctx, "office", json_string(app->cfg->office.name ?
+	    app->cfg->office.name : app->cfg->office.address));
+	json_object_set_new(ctx, "office_address", json_string(app->cfg->office.address));
+	if (templates_render(app->templates, lang, template_name, ctx, &text,
+	    err, sizeof(err)) == -1) {
+		log_warnx("reply %s", err);
+		return HP_FATAL;
+	}
+	split_subject(text, &subject, &body);
+	rc = queue_text(app, to, lang, subject ? subject : "hanzepost", body,
+	    kind, now);
+	free(text);
+	return rc;
+}
+
 enum hp_status
 reply_send(struct app *app, const struct reply_to *to, enum lang lang,
     const char *template_name, json_t *ctx, time_t now)
 {
-	char err[512], *text = NULL;
-	const char *subject, *body;
 	char *subj;
 	unsigned count = 0;
-	enum hp_status rc;
 
 	if (to->addr == NULL || !addr_valid(to->addr)) {
 		log_info("reply skipped: no valid address to answer msgid=<%s>",
@@ -176,18 +202,22 @@ reply_send(struct app *app, const struct reply_to *to, enum lang lang,
 	json_object_set_new(ctx, "has_subject", json_boolean(*subj != '\0'));
 	free(subj);
 	json_object_set_new(ctx, "sender_name", to->name ? json_string(to->name) : json_null());
-	json_object_set_new(ctx, "office", json_string(app->cfg->office.name ?
-	    app->cfg->office.name : app->cfg->office.address));
-	json_object_set_new(ctx, "office_address", json_string(app->cfg->office.address));
-	if (templates_render(app->templates, lang, template_name, ctx, &text,
-	    err, sizeof(err)) == -1) {
-		log_warnx("reply %s", err);
-		return HP_FATAL;
+	return render_and_queue(app, to, lang, template_name, ctx,
+	    STORE_OUT_REPLY, now);
+}
+
+enum hp_status
+reply_notify(struct app *app, const char *addr, enum lang lang,
+    const char *template_name, json_t *ctx, time_t now)
+{
+	struct reply_to to = { .addr = addr };
+
+	if (addr == NULL || !addr_valid(addr)) {
+		log_warnx("notice %s skipped: invalid address", template_name);
+		return HP_OK;
 	}
-	split_subject(text, &subject, &body);
-	rc = queue_text(app, to, lang, subject ? subject : "hanzepost", body, now);
-	free(text);
-	return rc;
+	return render_and_queue(app, &to, lang, template_name, ctx,
+	    STORE_OUT_MAILING, now);
 }
 
 enum hp_status

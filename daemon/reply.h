@@ -40,6 +40,15 @@ enum hp_status reply_send(struct app *app, const struct reply_to *to,
 enum hp_status reply_queue(struct app *app, const struct msg *m,
     enum lang lang, const char *template_name, json_t *ctx, time_t now);
 
+/*
+ * A notice of our own to addr (a summary or report for the office), not
+ * an answer: rendered like reply_send (ctx gains office and
+ * office_address), Auto-Submitted: auto-generated, no In-Reply-To, and
+ * neither counted by nor stopped by the reply rate limit.  Same returns
+ * as reply_send.
+ */
+enum hp_status reply_notify(struct app *app, const char *addr,
+    enum lang lang, const char *template_name, json_t *ctx, time_t now);
 /* A fresh Message-ID (without <>) in the office's domain.  0 / -1. */
 int reply_new_message_id(const struct app *app, char *out, size_t outlen);
 

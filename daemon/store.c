@@ -328,6 +328,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " message_id, at FROM bounces WHERE at >= ?1 ORDER BY id",
 	[S_SUB_DISABLE] = "UPDATE subscribers SET status = 'disabled',"
 	    " updated_at = ?2 WHERE email = ?1 AND status = 'active'",
+	[S_SUB_DISABLED] = "SELECT email, updated_at FROM subscribers"
+	    " WHERE status = 'disabled' AND updated_at >= ?1"
+	    " ORDER BY updated_at, email",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -569,6 +569,10 @@ int store_bounce_score(struct store *st, const char *email, time_t since,
  * changed, 0 when not active or unknown, -1. */
 int store_subscriber_disable(struct store *st, const char *email,
     time_t now);
+/* Subscribers disabled (status "disabled", changed) at or after since,
+ * oldest first; cb as store_bounce_list. */
+int store_subscribers_disabled_since(struct store *st, time_t since,
+    int (*cb)(const char *email, time_t at, void *arg), void *arg);
 /* Bounces at or after since, oldest first; cb gets each (borrowed;
  * must not write; non-zero stops and is returned). */
 int store_bounce_list(struct store *st, time_t since,

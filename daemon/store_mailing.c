@@ -694,6 +694,26 @@ store_bounce_list(struct store *st, time_t since,
 	return ret;
 }
 
+int
+store_subscribers_disabled_since(struct store *st, time_t since,
+    int (*cb)(const char *email, time_t at, void *arg), void *arg)
+{
+	sqlite3_stmt *s = store_stmt_get(st, S_SUB_DISABLED);
+	int rc = SQLITE_DONE, ret = 0;
+
+	if (s == NULL || store_bind_int(st, s, 1, (int64_t)since) == -1) {
+		store_stmt_done(s);
+		return -1;
+	}
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ret = cb((const char *)sqlite3_column_text(s, 0),
+		    (time_t)sqlite3_column_int64(s, 1), arg);
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_fail_db(st, "list disabled subscribers");
+	store_stmt_done(s);
+	return ret;
+}
+
 /* ---- settings */
 
 int
