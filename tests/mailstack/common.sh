@@ -276,3 +276,38 @@ ms_load_env() {
 		esac
 	done <"$RUN/env"
 }
+
+# ms_sink_stop PIDFILE: stop the smtp-sink recorded in PIDFILE (see sink).
+ms_sink_stop() {
+	local p i
+	p=$(ms_read_pid "$1" 2>/dev/null) || { rm -f "$1"; return 0; }
+	if ms_pid_is "$p" smtp-sink; then
+		kill -TERM "$p" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			ms_pid_alive "$p" || break
+			sleep 0.1
+		done
+		if ms_pid_alive "$p"; then
+			kill -KILL "$p" 2>/dev/null || true
+			for ((i = 0; i < 50; i++)); do
+				ms_pid_alive "$p" || break
+				sleep 0.1
+			done
+		fi
+		if ms_pid_alive "$p"; then
+			echo "mailstack: smtp-sink $p did not stop" >&2
+			return 1
+		fi
+	fi
+	rm -f "$1"
+	return 0
+}
+
+ms_sink_stop_all() {
+	local f rc=0
+	for f in "$RUN"/pids/sink-*.pid; do
+		[ -f "$f" ] || continue
+		ms_sink_stop "$f" || rc=1
+	done
+	return $rc
+}
