@@ -149,12 +149,14 @@ listing_row(struct listing *l, char prefix, int64_t id, int64_t mailing_id,
 }
 
 static int
-outbox_row(int64_t id, const char *recipient, const char *message_id,
-    const char *state, int attempts, int smtp_code, const char *reply,
-    time_t created_at, time_t next_attempt, void *arg)
+outbox_row(int64_t id, enum store_out_kind kind, const char *recipient,
+    const char *message_id, const char *state, int attempts, int smtp_code,
+    const char *reply, time_t created_at, time_t next_attempt, void *arg)
 {
-	return listing_row(arg, 'r', id, 0, "reply", recipient, state, attempts,
-	    smtp_code, reply, next_attempt);
+	/* Outbox rows of kind mailing are our own notices (bounce summary). */
+	return listing_row(arg, 'r', id, 0,
+	    kind == STORE_OUT_REPLY ? "reply" : "notice", recipient, state,
+	    attempts, smtp_code, reply, next_attempt);
 }
 
 static int

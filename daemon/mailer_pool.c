@@ -43,15 +43,6 @@ struct mailer_pool {
 	unsigned n_slots;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Shared by every handle of the multi: the connection pool's size. */
 static int
 multi_setup(struct mailer_pool *p, char *err, size_t errlen)
@@ -240,7 +231,7 @@ int
 mailer_pool_wait(struct mailer_pool *p, int timeout_ms, void **cookie,
     struct mailer_result *res)
 {
-	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t deadline = (hp_monotonic_us() / 1000) + (timeout_ms > 0 ? timeout_ms : 0);
 	int running;
 	CURLMcode mc;
 
@@ -254,7 +245,7 @@ mailer_pool_wait(struct mailer_pool *p, int timeout_ms, void **cookie,
 		collect_finished(p);
 		if (take_done(p, cookie, res))
 			return 1;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (hp_monotonic_us() / 1000);
 		if (left <= 0)
 			return 0;
 		if ((mc = curl_multi_poll(p->multi, NULL, 0, (int)left, NULL)) != CURLM_OK)

@@ -79,15 +79,6 @@ struct run {
 	long connects;			/* SMTP connections opened (reuse check) */
 };
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static bool
 halted(const struct run *r)
 {
@@ -106,7 +97,7 @@ db_failed(struct run *r, const char *what)
 static void
 status_tick(struct run *r)
 {
-	int64_t now = mono_us() / 1000;
+	int64_t now = hp_monotonic_us() / 1000;
 
 	if (r->status_ms != 0 && now - r->status_ms < STATUS_MS)
 		return;
@@ -349,7 +340,7 @@ slot_wait(struct run *r)
 		if (halted(r))
 			return -1;
 		uint64_t wait_us = mailing_policy_rate_wait(&r->rate,
-		    (uint64_t)mono_us());
+		    (uint64_t)hp_monotonic_us());
 		if (wait_us == 0 && mailer_pool_idle(r->pool) > 0)
 			return 0;
 		int ms = wait_us > 0 ? (int)((wait_us + 999) / 1000) : SLICE_MS;
@@ -366,7 +357,7 @@ copy_send(struct run *r, const struct store_delivery *d)
 		return;
 	if (slot_wait(r) == -1 || copy_build(r, d, &c) != 0)
 		return;
-	mailing_policy_rate_take(&r->rate, (uint64_t)mono_us());
+	mailing_policy_rate_take(&r->rate, (uint64_t)hp_monotonic_us());
 	/* slot_wait saw a free slot and nothing took it since. */
 	if (mailer_pool_send(r->pool, c->from, d->email, c->data, c->len, c) == -1) {
 		log_warnx("mailing=%lld no free SMTP slot", (long long)r->m->id);

@@ -319,11 +319,14 @@ mimeenc_is_7bit(const struct buf *b)
 
 /* RFC 2045 §6.7 over CRLF-normalised text: lines of at most 76
  * characters, blanks before a line break encoded, "From " at the start
- * of a line protected from mbox writers. */
+ * of a line protected from mbox writers.  Output goes through a small
+ * stack buffer: a newsletter copy is ~20 KB and this runs per copy. */
 int
 mimeenc_qp(const char *s, size_t len, struct buf *b)
 {
-	size_t col = 0;
+	static const char hex[] = "0123456789ABCDEF";
+	char out[4096];
+	size_t col = 0, o = 0;
 	int bad = 0;
 
 	for (size_t i = 0; i < len; i++) {
@@ -331,23 +334,33 @@ mimeenc_qp(const char *s, size_t len, struct buf *b)
 		bool eol = i + 1 == len || s[i + 1] == '\r';
 		bool lit = (c >= 33 && c <= 126 && c != '=') ||
 		    ((c == ' ' || c == '\t') && !eol);
+		if (o > sizeof(out) - 8) {
+			bad |= buf_append(b, out, o);
+			o = 0;
+		}
 		if (c == '\r') {
-			bad |= buf_append(b, "\r\n", 2);
+			out[o++] = '\r';
+			out[o++] = '\n';
 			col = 0;
 			i++;
 			continue;
 		}
 		if (col + (lit ? 1 : 3) > QP_LINE_MAX - 1) {
-			bad |= buf_append(b, "=\r\n", 3);
+			memcpy(out + o, "=\r\n", 3);
+			o += 3;
 			col = 0;
 		}
 		if (col == 0 && c == 'F' && len - i >= 5 && memcmp(s + i, "From ", 5) == 0)
 			lit = false;
-		if (lit)
-			bad |= buf_putc(b, (char)c);
-		else
-			bad |= buf_printf(b, "=%02X", c);
-		col += lit ? 1 : 3;
+		if (lit) {
+			out[o++] = (char)c;
+			col++;
+		} else {
+			out[o++] = '=';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+			col += 3;
+		}
 	}
-	return bad;
+	return bad | buf_append(b, out, o);
 }

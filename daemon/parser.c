@@ -492,15 +492,6 @@ reap(struct parser *p, bool kill_it, const char *reason)
 	p->pid = -1;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for events on the child's socket until the deadline: 0 ready,
  * -1 timed out or failed. */
 static int
@@ -509,7 +500,7 @@ wait_fd(int fd, short events, int64_t deadline)
 	struct pollfd pfd = { fd, events, 0 };
 
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (hp_monotonic_us() / 1000);
 		int r;
 
 		if (left <= 0)
@@ -595,7 +586,7 @@ static int
 handshake(struct parser *p)
 {
 	unsigned char f[START_LEN];
-	int64_t deadline = now_ms() + STARTUP_MS;
+	int64_t deadline = (hp_monotonic_us() / 1000) + STARTUP_MS;
 
 	memcpy(f, MAGIC, MAGIC_LEN);
 	put_le32(f + MAGIC_LEN, p->lim.cpu_seconds);
@@ -677,7 +668,7 @@ exchange(struct parser *p, const char *raw, size_t len, char **ans,
     size_t *anslen, const char **why)
 {
 	unsigned char hdr[4];
-	int64_t deadline = now_ms() + p->lim.timeout_ms;
+	int64_t deadline = (hp_monotonic_us() / 1000) + p->lim.timeout_ms;
 	uint32_t n;
 
 	*ans = NULL;
@@ -698,7 +689,7 @@ exchange(struct parser *p, const char *raw, size_t len, char **ans,
 	*anslen = n;
 	return 0;
 fail:
-	if (now_ms() >= deadline)
+	if ((hp_monotonic_us() / 1000) >= deadline)
 		*why = "timeout";
 	free(*ans);
 	*ans = NULL;

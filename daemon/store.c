@@ -253,7 +253,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " data = CASE WHEN ?2 = 'sent' THEN X'' ELSE data END"
 	    " WHERE id = ?1 AND state = 'queued'",
 	[S_OUT_LIST] = "SELECT id, recipient, message_id, state, attempts,"
-	    " smtp_code, reply, created_at, next_attempt FROM outbox ORDER BY id",
+	    " smtp_code, reply, created_at, next_attempt, kind FROM outbox"
+	    " ORDER BY id",
 	[S_OUT_COUNT] = "SELECT count(*) FROM outbox"
 	    " WHERE recipient = ?1 AND created_at >= ?2 AND kind = 'reply'",
 	[S_OUT_RETRY] = "UPDATE outbox SET state = 'queued', next_attempt = ?2"

@@ -235,13 +235,14 @@ int store_outbox_result(struct store *st, int64_t id,
     time_t next_attempt, time_t now);
 
 /* Every outbox row without its data, oldest first (for `queue list`);
- * state is "queued", "sent" or "failed"; reply NULL when none.  cb must not
- * write to the store; it returns 0 to go on, any other value stops the
- * walk and is returned. */
+ * kind is STORE_OUT_REPLY or STORE_OUT_MAILING; state is "queued", "sent"
+ * or "failed"; reply NULL when none.  cb must not write to the store; it
+ * returns 0 to go on, any other value stops the walk and is returned. */
 int store_outbox_list(struct store *st,
-    int (*cb)(int64_t id, const char *recipient, const char *message_id,
-        const char *state, int attempts, int smtp_code, const char *reply,
-        time_t created_at, time_t next_attempt, void *arg),
+    int (*cb)(int64_t id, enum store_out_kind kind, const char *recipient,
+        const char *message_id, const char *state, int attempts,
+        int smtp_code, const char *reply, time_t created_at,
+        time_t next_attempt, void *arg),
     void *arg);
 
 /* Count the outbox rows of kind STORE_OUT_REPLY (any state) queued to

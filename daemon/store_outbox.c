@@ -158,9 +158,10 @@ fail:
 
 int
 store_outbox_list(struct store *st,
-    int (*cb)(int64_t id, const char *recipient, const char *message_id,
-        const char *state, int attempts, int smtp_code, const char *reply,
-        time_t created_at, time_t next_attempt, void *arg),
+    int (*cb)(int64_t id, enum store_out_kind kind, const char *recipient,
+        const char *message_id, const char *state, int attempts,
+        int smtp_code, const char *reply, time_t created_at,
+        time_t next_attempt, void *arg),
     void *arg)
 {
 	sqlite3_stmt *s = store_stmt_get(st, S_OUT_LIST);
@@ -170,7 +171,9 @@ store_outbox_list(struct store *st,
 		return -1;
 #define T(i) ((const char *)sqlite3_column_text(s, (i)))
 	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		ret = cb(sqlite3_column_int64(s, 0), T(1), T(2), T(3),
+		ret = cb(sqlite3_column_int64(s, 0),
+		    T(9) != NULL && strcmp(T(9), out_kind_names[STORE_OUT_MAILING])
+		    == 0 ? STORE_OUT_MAILING : STORE_OUT_REPLY, T(1), T(2), T(3),
 		    sqlite3_column_int(s, 4), sqlite3_column_int(s, 5), T(6),
 		    (time_t)sqlite3_column_int64(s, 7),
 		    (time_t)sqlite3_column_int64(s, 8), arg);

@@ -13,9 +13,19 @@
 
 #define TEMPLATE_MAX (256 * 1024)
 
+/* Files already read, by "LANG/NAME": a newsletter renders its frame
+ * for every copy, and rereading two files per copy costs more than the
+ * rendering.  A reload (SIGHUP) makes a new struct templates. */
+struct template_file {
+	char *key;
+	char *text;
+};
+
 struct templates {
 	char *override_dir;	/* NULL when none */
 	char *shipped_dir;
+	struct template_file *files;
+	size_t n_files;
 };
 
 struct partial_ctx {
@@ -75,6 +85,11 @@ templates_free(struct templates *t)
 {
 	if (t == NULL)
 		return;
+	for (size_t i = 0; i < t->n_files; i++) {
+		free(t->files[i].key);
+		free(t->files[i].text);
+	}
+	free(t->files);
 	free(t->override_dir);
 	free(t->shipped_dir);
 	free(t);
@@ -92,15 +107,13 @@ templates_read_file(const char *path, size_t max, char **out, size_t *len)
 	return hp_read_file(path, max, out, len);
 }
 
-/* Load LANG/name from the override directory, else the shipped one. */
+/* Read LANG/name from the override directory, else the shipped one. */
 static char *
-templates_load(struct templates *t, enum lang lang, const char *name)
+templates_read(struct templates *t, enum lang lang, const char *name)
 {
 	const char *dirs[2] = { t->override_dir, t->shipped_dir };
 	char *text = NULL;
 
-	if (strchr(name, '/') != NULL || name[0] == '.')
-		return NULL;	/* partial names come from template files */
 	for (size_t i = 0; i < 2 && text == NULL; i++) {
 		char *path;
 		if (dirs[i] == NULL)
@@ -111,6 +124,30 @@ templates_load(struct templates *t, enum lang lang, const char *name)
 		free(path);
 	}
 	return text;
+}
+
+/* A copy of LANG/name (caller frees), read once per struct templates;
+ * NULL when it does not exist. */
+static char *
+templates_load(struct templates *t, enum lang lang, const char *name)
+{
+	char *key, *text;
+
+	if (strchr(name, '/') != NULL || name[0] == '.')
+		return NULL;	/* partial names come from template files */
+	key = xasprintf("%s/%s", model_lang_code(lang), name);
+	for (size_t i = 0; i < t->n_files; i++)
+		if (strcmp(t->files[i].key, key) == 0) {
+			free(key);
+			return xstrdup(t->files[i].text);
+		}
+	if ((text = templates_read(t, lang, name)) == NULL) {
+		free(key);
+		return NULL;
+	}
+	t->files = xreallocarray(t->files, t->n_files + 1, sizeof(*t->files));
+	t->files[t->n_files++] = (struct template_file){ key, text };
+	return xstrdup(text);
 }
 
 static char *

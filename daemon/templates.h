@@ -7,6 +7,9 @@
  * everything else verbatim.  Partials ({{> name}}) are looked up the same
  * way with the extension of the template that includes them.
  *
+ * Each file is read once per struct templates and kept: a daemon picks
+ * up edited templates when it makes a new one (reload, restart).
+ *
  * L4 (reads files); rendering itself is tpl's.
  */
 #ifndef HP_TEMPLATES_H

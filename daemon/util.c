@@ -382,3 +382,12 @@ fail:
 	errno = err;
 	return -1;
 }
+
+int64_t
+hp_monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

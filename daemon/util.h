@@ -90,4 +90,8 @@ int hp_write_full(int fd, const void *buf, size_t size);
  * *out untouched. */
 int hp_read_file(const char *path, size_t max, char **out, size_t *len);
 
+/* Microseconds of CLOCK_MONOTONIC: for deadlines and rates, which must
+ * not jump when the wall clock is set. */
+int64_t hp_monotonic_us(void);
+
 #endif

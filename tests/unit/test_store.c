@@ -619,12 +619,13 @@ struct outlist {
 };
 
 static int
-collect_out(int64_t id, const char *recipient, const char *message_id,
-    const char *state, int attempts, int smtp_code, const char *reply,
-    time_t created_at, time_t next_attempt, void *arg)
+collect_out(int64_t id, enum store_out_kind kind, const char *recipient,
+    const char *message_id, const char *state, int attempts, int smtp_code,
+    const char *reply, time_t created_at, time_t next_attempt, void *arg)
 {
 	struct outlist *l = arg;
 
+	assert_int_equal(kind, STORE_OUT_REPLY);
 	assert_true(l->n < 8);
 	snprintf(l->rows[l->n++], sizeof(l->rows[0]), "%lld %s %s %s %d %d %s %lld %lld",
 	    (long long)id, recipient, message_id, state, attempts, smtp_code,
