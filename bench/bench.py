@@ -33,9 +33,9 @@ import time
 
 TARGET_BYTES = 20480
 CONCURRENCY = 8
-# [smtp] rate is messages per minute; 100000 is the largest the config
-# accepts, i.e. at most ~1,667 messages/s.
-RATE = 100000
+# [smtp] rate is messages per minute: set far above what the machine can
+# do, so the figure is the sender's own speed, not the limiter's.
+RATE = 10000000
 DELIVERY_N = 20000
 RSS_NS = (10000, 100000)
 CMD_TIMEOUT = 900
@@ -317,7 +317,7 @@ def main():
           res["delivery_ratio"], res["delivery_ratio_min"], res["delivery_ratio_max"]))
     row("peak RSS, 10,000 recipients", rss[10000][0], "MB")
     row("peak RSS, 100,000 recipients", rss[100000][0], "MB (target < 32, within 10%)")
-    print("%d recipients, copies of %d bytes, concurrency %d, rate %d/min (config maximum: "
+    print("%d recipients, copies of %d bytes, concurrency %d, rate %d/min (limit "
           "%.0f msg/s)" % (DELIVERY_N, copy_bytes, CONCURRENCY, RATE, RATE / 60))
     print("targets: %s" % ", ".join("%s=%s" % kv for kv in res["targets"].items()))
     print("written: %s" % out)
