@@ -161,6 +161,43 @@ static const char *const migrations[] = {
 	"CREATE INDEX bounces_at ON bounces(at);"
 	"CREATE TABLE settings ("
 	" key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;",
+	/* 4: events (issue 5): the events with their invited attendees and
+	 * answers, invitation mailings tied to their event, and 'event' as a
+	 * kind of pending action (SQLite cannot change a CHECK in place, so
+	 * pending is copied into a new table; nothing references it). */
+	"CREATE TABLE pending_v4 ("
+	" id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL CHECK (kind IN ('update', 'new_org', 'remove',"
+	"  'subscribe', 'event')),"
+	" org_name TEXT, sector TEXT, requester TEXT NOT NULL,"
+	" authorisers TEXT NOT NULL, payload TEXT NOT NULL, source_msgid TEXT,"
+	" created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'done', 'rejected')),"
+	" done_at INTEGER, done_by TEXT, done_msgid TEXT) STRICT;"
+	"INSERT INTO pending_v4 SELECT * FROM pending;"
+	"DROP TABLE pending;"
+	"ALTER TABLE pending_v4 RENAME TO pending;"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE,"
+	" sequence INTEGER NOT NULL DEFAULT 0, summary TEXT NOT NULL,"
+	" location TEXT, description TEXT, tzid TEXT,"
+	" start_local TEXT NOT NULL, end_local TEXT NOT NULL,"
+	" all_day INTEGER NOT NULL CHECK (all_day IN (0, 1)),"
+	" start_utc INTEGER NOT NULL, end_utc INTEGER NOT NULL,"
+	" audience TEXT NOT NULL, sector TEXT, organiser TEXT NOT NULL,"
+	" state TEXT NOT NULL"
+	"  CHECK (state IN ('pending', 'approved', 'rejected', 'cancelled')),"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX events_start ON events(start_utc);"
+	"CREATE TABLE event_attendees ("
+	" event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	" email TEXT NOT NULL COLLATE NOCASE, name TEXT,"
+	" partstat TEXT NOT NULL DEFAULT 'NEEDS-ACTION', comment TEXT,"
+	" reply_sequence INTEGER, reply_dtstamp INTEGER,"
+	" invited_at INTEGER NOT NULL, updated_at INTEGER,"
+	" PRIMARY KEY (event_id, email)) STRICT;"
+	"ALTER TABLE mailings ADD COLUMN event_id INTEGER REFERENCES events(id);",
 };
 #define STORE_VERSION ((int)HP_NELEM(migrations))
 
@@ -176,6 +213,11 @@ static const char *const migrations[] = {
 	" count(d.id) FILTER (WHERE d.state = 'sent')," \
 	" count(d.id) FILTER (WHERE d.state = 'failed')," \
 	" count(d.id) FILTER (WHERE d.state = 'skipped')"
+
+/* Read by event_from_row() in store_events.c, in this order. */
+#define EV_COLS "id, uid, sequence, summary, location, description, tzid," \
+	" start_local, end_local, all_day, start_utc, end_utc, audience, sector," \
+	" organiser, state, created_at, updated_at"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -335,6 +377,55 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[S_EV_INSERT] = "INSERT INTO events (uid, sequence, summary, location,"
+	    " description, tzid, start_local, end_local, all_day, start_utc,"
+	    " end_utc, audience, sector, organiser, state, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	    " ?15, ?16, ?16)",
+	[S_EV_UPDATE] = "UPDATE events SET uid = ?1, sequence = ?2, summary = ?3,"
+	    " location = ?4, description = ?5, tzid = ?6, start_local = ?7,"
+	    " end_local = ?8, all_day = ?9, start_utc = ?10, end_utc = ?11,"
+	    " audience = ?12, sector = ?13, organiser = ?14, state = ?15,"
+	    " updated_at = ?16 WHERE id = ?17",
+	[S_EV_GET] = "SELECT " EV_COLS " FROM events WHERE id = ?1",
+	[S_EV_BY_UID] = "SELECT " EV_COLS " FROM events WHERE uid = ?1",
+	[S_EV_LIST] = "SELECT " EV_COLS " FROM events"
+	    " WHERE ?1 = 0 OR end_utc > ?1 ORDER BY start_utc, id",
+	[S_ML_SET_EVENT] = "UPDATE mailings SET event_id = ?2 WHERE id = ?1",
+	[S_ML_EVENT] = "SELECT coalesce(event_id, 0) FROM mailings WHERE id = ?1",
+	[S_ML_SNAPSHOT_EVENT] = "INSERT INTO deliveries (mailing_id, email, name,"
+	    " lang, unsub_token, next_attempt, updated_at)"
+	    " SELECT ?1, s.email, s.name, s.lang, s.unsub_token, ?2, ?2"
+	    " FROM subscribers s WHERE s.status = 'active' AND s.events = 1 AND ("
+	    " (?3 = 'invited' AND EXISTS (SELECT 1 FROM event_attendees a"
+	    "  WHERE a.event_id = ?5 AND a.email = s.email))"
+	    " OR ?3 = 'all'"
+	    " OR (?3 = 'sector' AND EXISTS (SELECT 1 FROM org_contacts c"
+	    "  JOIN orgs o ON o.id = c.org_id WHERE c.email = s.email"
+	    "  AND o.sector = ?4 COLLATE NOCASE))"
+	    " OR (?3 = 'country' AND EXISTS (SELECT 1 FROM org_contacts c"
+	    "  JOIN org_activities a ON a.org_id = c.org_id"
+	    "  WHERE c.email = s.email AND a.country = upper(?4)))"
+	    " OR (?3 = 'network' AND EXISTS (SELECT 1 FROM org_contacts c"
+	    "  JOIN org_networks n ON n.org_id = c.org_id"
+	    "  WHERE c.email = s.email AND n.name = ?4 COLLATE NOCASE)))"
+	    " ORDER BY s.id",
+	[S_ATT_INVITE] = "INSERT OR IGNORE INTO event_attendees (event_id, email,"
+	    " name, invited_at) SELECT ?1, email, name, ?2 FROM deliveries"
+	    " WHERE mailing_id = ?3",
+	[S_ATT_GET] = "SELECT partstat, reply_sequence, reply_dtstamp"
+	    " FROM event_attendees WHERE event_id = ?1 AND email = ?2",
+	[S_ATT_REPLY] = "UPDATE event_attendees SET partstat = ?3, comment = ?4,"
+	    " reply_sequence = ?5, reply_dtstamp = ?6, updated_at = ?7"
+	    " WHERE event_id = ?1 AND email = ?2",
+	[S_ATT_LIST] = "SELECT email, name, partstat, comment,"
+	    " coalesce(updated_at, 0) FROM event_attendees WHERE event_id = ?1"
+	    " ORDER BY email",
+	[S_ATT_COUNTS] = "SELECT count(*),"
+	    " count(*) FILTER (WHERE partstat = 'ACCEPTED'),"
+	    " count(*) FILTER (WHERE partstat = 'DECLINED'),"
+	    " count(*) FILTER (WHERE partstat = 'TENTATIVE')"
+	    " FROM event_attendees WHERE event_id = ?1",
 	[S_PEND_ADD] = "INSERT INTO pending (token_hash, kind, org_name, sector,"
 	    " requester, authorisers, payload, source_msgid, created_at,"
 	    " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -517,6 +608,28 @@ store_row_int(struct store *st, sqlite3_stmt *s, int64_t *out,
 		return 1;
 	}
 	return rc == SQLITE_DONE ? 0 : store_fail_db(st, what);
+}
+
+int
+store_run_ints(struct store *st, enum store_stmt_id id, const int64_t *v,
+    size_t nv, size_t *changes, const char *what)
+{
+	sqlite3_stmt *s = store_stmt_get(st, id);
+	int ret = -1;
+
+	if (s == NULL)
+		goto fail;
+	for (size_t i = 0; i < nv; i++)
+		if (store_bind_int(st, s, (int)i + 1, v[i]) == -1)
+			goto fail;
+	if (store_step_done(st, s, what) == -1)
+		goto fail;
+	if (changes != NULL)
+		*changes = (size_t)sqlite3_changes(st->db);
+	ret = 0;
+fail:
+	store_stmt_done(s);
+	return ret;
 }
 
 /* Joining is decided by SQLite's autocommit flag rather than a flag of

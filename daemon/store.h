@@ -587,4 +587,83 @@ int store_setting_get_int(struct store *st, const char *key,
     int64_t *value);
 int store_setting_set_int(struct store *st, const char *key, int64_t value);
 
+/* ---- events and their attendees (store_events.c)
+ *
+ * An event is identified for users by its UID (the Event-Id in mails).
+ * Times are kept twice: as written (wall clock in tzid, or a date for an
+ * all-day event) for the calendar, and as UTC seconds for ordering and
+ * "upcoming". */
+
+struct store_event {
+	int64_t id;			/* 0 until stored */
+	char *uid;
+	unsigned sequence;
+	char *summary;
+	char *location, *description;	/* NULL when absent */
+	char *tzid;			/* NULL for all-day events */
+	char *start_local, *end_local;	/* "YYYY-MM-DDTHH:MM:SS" or "YYYY-MM-DD" */
+	bool all_day;
+	time_t start_utc, end_utc;
+	char *audience;			/* "all", "sector NAME", "country CC", "network NAME" */
+	char *sector;			/* for moderation; NULL when none */
+	char *organiser;		/* the address that submitted it */
+	char *state;			/* "pending", "approved", "rejected", "cancelled" */
+	time_t created_at, updated_at;
+};
+
+/* Insert ev (ev->id 0; sets it) or replace every field of row ev->id,
+ * with updated_at = now (created_at = now for a new row).  A UID used by
+ * another event is an error. */
+int store_event_put(struct store *st, struct store_event *ev, time_t now);
+/* By id or by UID (exact): 1 and a new *out (store_event_free), 0 when
+ * none, -1. */
+int store_event_get(struct store *st, int64_t id, struct store_event **out);
+int store_event_by_uid(struct store *st, const char *uid,
+    struct store_event **out);
+void store_event_free(struct store_event *ev);
+/* Events ordered by start; only those ending after `after` when after is
+ * not 0.  The rows are read before the first cb call, so cb may use the
+ * store; non-zero from cb stops and is returned. */
+int store_event_list(struct store *st, time_t after,
+    int (*cb)(const struct store_event *ev, void *arg), void *arg);
+
+/* Create the invitation mailing of kind ("invitation", "cancellation")
+ * for event_id: content parts as store_mailing_create, recipients the
+ * active subscribers of the events list in the event's audience ("all",
+ * "sector NAME": contacts of organisations of that sector, "country CC":
+ * of organisations active there, "network NAME": of its members), or,
+ * with invited_only, those already invited to the event (updates and
+ * cancellations reach exactly the people who had the invitation).  Every
+ * recipient is recorded as invited (store_attendee_*) in the same
+ * transaction.  0 with *id and *n_recipients, -1. */
+int store_mailing_create_for_event(struct store *st, const char *kind,
+    const char *label, int64_t event_id, const char *audience,
+    bool invited_only, const struct store_mailing_part *parts,
+    size_t n_parts, time_t now, int64_t *id, size_t *n_recipients);
+/* The event a mailing was made for: *event_id 0 when none. */
+int store_mailing_event(struct store *st, int64_t mailing_id,
+    int64_t *event_id);
+
+/* Record an attendee's answer (partstat "ACCEPTED", "DECLINED",
+ * "TENTATIVE", ...; comment may be NULL) carrying (sequence, dtstamp).
+ * Returns 1 when recorded, 0 when ignored because the attendee already
+ * answered with a later (sequence, dtstamp), 2 when email was not invited
+ * to event_id (nothing recorded), -1 on error. */
+int store_attendee_reply(struct store *st, int64_t event_id,
+    const char *email, const char *partstat, const char *comment,
+    unsigned sequence, time_t dtstamp, time_t now);
+/* The invited attendees of event_id by address; cb gets each (borrowed;
+ * must not write; non-zero stops and is returned).  updated_at 0 when
+ * the attendee has not answered. */
+int store_attendee_list(struct store *st, int64_t event_id,
+    int (*cb)(const char *email, const char *name, const char *partstat,
+        const char *comment, time_t updated_at, void *arg),
+    void *arg);
+/* Counts of the answers to event_id. */
+struct store_rsvp_counts {
+	size_t invited, accepted, declined, tentative;
+};
+int store_attendee_counts(struct store *st, int64_t event_id,
+    struct store_rsvp_counts *c);
+
 #endif

@@ -2,7 +2,7 @@
  * store_int: what the parts of the store adapter share -- store.c
  * (connection, migrations, the statement table, helpers, transactions,
  * errors), store_registry.c, store_mail.c, store_outbox.c and
- * store_access.c and store_mailing.c.  Private to
+ * store_access.c, store_mailing.c and store_events.c.  Private to
  * the store module: nothing outside daemon/store*.c includes it; everyone
  * else uses store.h.
  *
@@ -48,6 +48,9 @@ enum store_stmt_id {
 	S_INTRO_ADD, S_INTRO_GET,
 	S_BOUNCE_ADD, S_BOUNCE_SCORE, S_BOUNCE_LIST, S_SUB_DISABLE, S_SUB_DISABLED,
 	S_SETTING_GET, S_SETTING_SET,
+	S_EV_INSERT, S_EV_UPDATE, S_EV_GET, S_EV_BY_UID, S_EV_LIST,
+	S_ML_SET_EVENT, S_ML_EVENT, S_ML_SNAPSHOT_EVENT,
+	S_ATT_INVITE, S_ATT_GET, S_ATT_REPLY, S_ATT_LIST, S_ATT_COUNTS,
 	S_PEND_ADD, S_PEND_GET, S_PEND_FINISH, S_PEND_STATE,
 	S_SUB_GET, S_SUB_BY_TOKEN, S_SUB_PUT, S_SUB_UNSUB, S_SUB_DELETE,
 	S_SUB_ALL,
@@ -105,6 +108,18 @@ int store_row_text(struct store *st, struct sqlite3_stmt *s, char *out,
  * 1 for a row, 0 for none, -1 on error. */
 int store_row_int(struct store *st, struct sqlite3_stmt *s, int64_t *out,
     const char *what);
+
+/* Run statement id with the integer parameters v[0..nv) as ?1, ?2, ...;
+ * *changes (may be NULL) = rows changed.  0 / -1. */
+int store_run_ints(struct store *st, enum store_stmt_id id,
+    const int64_t *v, size_t nv, size_t *changes, const char *what);
+
+/* The mailing row and its content parts, without recipients (inside the
+ * caller's transaction; store_mailing.c).  0 with *id, or -1. */
+int store_mailing_insert(struct store *st, const char *kind,
+    const char *label, time_t slot, const char *list,
+    const struct store_mailing_part *parts, size_t n_parts, time_t now,
+    int64_t *id);
 
 /*
  * Run several statements as one unit: store_tx_start joins the caller's

@@ -35,30 +35,6 @@ limit_arg(size_t limit)
 	return limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
 }
 
-/* Run statement id with the integer parameters v[0..nv) as ?1, ?2, ...;
- * *changes (may be NULL) = rows changed. */
-static int
-run_ints(struct store *st, enum store_stmt_id id, const int64_t *v,
-    size_t nv, size_t *changes, const char *what)
-{
-	sqlite3_stmt *s = store_stmt_get(st, id);
-	int ret = -1;
-
-	if (s == NULL)
-		goto fail;
-	for (size_t i = 0; i < nv; i++)
-		if (store_bind_int(st, s, (int)i + 1, v[i]) == -1)
-			goto fail;
-	if (store_step_done(st, s, what) == -1)
-		goto fail;
-	if (changes != NULL)
-		*changes = (size_t)sqlite3_changes(st->db);
-	ret = 0;
-fail:
-	store_stmt_done(s);
-	return ret;
-}
-
 /* Run statement id bound to (?1 text, ?2 int) and read one integer. */
 static int
 text_int_query(struct store *st, enum store_stmt_id id, const char *text,
@@ -139,6 +115,19 @@ fail:
 	return ret;
 }
 
+int
+store_mailing_insert(struct store *st, const char *kind, const char *label,
+    time_t slot, const char *list, const struct store_mailing_part *parts,
+    size_t n_parts, time_t now, int64_t *id)
+{
+	if (mailing_insert(st, kind, label, slot, list, now, id) == -1)
+		return -1;
+	for (size_t i = 0; i < n_parts; i++)
+		if (part_insert(st, *id, &parts[i]) == -1)
+			return -1;
+	return 0;
+}
+
 static int
 mailing_create_rows(struct store *st, const char *kind, const char *label,
     time_t slot, const char *list, const struct store_mailing_part *parts,
@@ -153,14 +142,12 @@ mailing_create_rows(struct store *st, const char *kind, const char *label,
 		if (rc != 0)
 			return rc;	/* 1: that slot has its mailing already */
 	}
-	if (mailing_insert(st, kind, label, slot, list, now, id) == -1)
+	if (store_mailing_insert(st, kind, label, slot, list, parts, n_parts,
+	    now, id) == -1)
 		return -1;
-	for (size_t i = 0; i < n_parts; i++)
-		if (part_insert(st, *id, &parts[i]) == -1)
-			return -1;
 	if (snapshot_recipients(st, *id, list, now, n_recipients) == -1)
 		return -1;
-	if (strcmp(kind, "newsletter") == 0 && run_ints(st, S_ML_INTRO_USE,
+	if (strcmp(kind, "newsletter") == 0 && store_run_ints(st, S_ML_INTRO_USE,
 	    id, 1, NULL, "mark the intro used") == -1)
 		return -1;
 	return 0;
@@ -439,7 +426,7 @@ store_deliveries_due(struct store *st, int64_t mailing_id, int64_t after_id,
 	    &gone, &n_gone) == -1)
 		goto fail;
 	for (size_t i = 0; i < n_gone; i++)
-		if (run_ints(st, S_DLV_SKIP,
+		if (store_run_ints(st, S_DLV_SKIP,
 		    (const int64_t[]){ gone[i], (int64_t)now }, 2, NULL,
 		    "skip delivery") == -1)
 			goto fail;
@@ -543,11 +530,11 @@ store_delivery_retry(struct store *st, int64_t mailing_id,
 	*n = 0;
 	if (store_tx_start(st, &own, true) == -1)
 		return -1;
-	ret = run_ints(st, S_DLV_RETRY,
+	ret = store_run_ints(st, S_DLV_RETRY,
 	    (const int64_t[]){ mailing_id, delivery_id, (int64_t)now }, 3, n,
 	    "retry deliveries");
 	if (ret == 0)
-		ret = run_ints(st, S_ML_REOPEN, NULL, 0, NULL, "reopen mailings");
+		ret = store_run_ints(st, S_ML_REOPEN, NULL, 0, NULL, "reopen mailings");
 	ret = store_tx_end(st, own, ret);
 	if (ret != 0)
 		*n = 0;
@@ -558,7 +545,7 @@ int
 store_outbox_retry(struct store *st, int64_t id, time_t now, size_t *n)
 {
 	*n = 0;
-	return run_ints(st, S_OUT_RETRY, (const int64_t[]){ id, (int64_t)now },
+	return store_run_ints(st, S_OUT_RETRY, (const int64_t[]){ id, (int64_t)now },
 	    2, n, "retry outbox rows");
 }
 
