@@ -38,6 +38,8 @@ int cli_subscribers(const struct cli_opts *o, int argc, char **argv);
 int cli_newsletter(const struct cli_opts *o, int argc, char **argv);
 /* cli_queue.c: `queue list [--json] | retry [ID | --all]`. */
 int cli_queue(const struct cli_opts *o, int argc, char **argv);
+/* cli_events.c: `events list [--json] | show ID [--json]`. */
+int cli_events(const struct cli_opts *o, int argc, char **argv);
 /* For the subcommands that run services: load the configuration, open
  * its database, the country names and the templates into *app, printing
  * what goes wrong to stderr.  0, or an exit code (then *app holds
