@@ -449,9 +449,8 @@ fail:
 
 /* ---- the message ---- */
 
-/* Every line CRLF-terminated and at most 998 octets. */
-static bool
-lines_ok(const char *s, size_t len)
+bool
+compose_lines_ok(const char *s, size_t len)
 {
 	size_t col = 0;
 
@@ -512,7 +511,7 @@ compose_message_write(struct mailimf_fields *fields, struct mailmime *part,
 		goto fail;
 	}
 	if (mailmime_write_mem(mem, &col, msg) != MAILIMF_NO_ERROR ||
-	    !lines_ok(mem->str, mem->len)) {
+	    !compose_lines_ok(mem->str, mem->len)) {
 		hp_errf(err, errlen, "could not write the message");
 		goto fail;
 	}

@@ -143,6 +143,49 @@ struct compose_mailing {
 int compose_mailing_message(const struct compose_mailing *cm, char **out,
     size_t *len, char *err, size_t errlen);
 
+/* ---- newsletter copies around one shared body ---- */
+
+/*
+ * A part text that every copy of a mailing shares (the issue's body),
+ * checked, CRLF-normalised and encoded once, so that a copy costs only
+ * its own few lines.  Quoted-printable of a concatenation equals the
+ * concatenation of the pieces' encodings only when every piece is a
+ * sequence of whole lines, so the shared body is used as encoded only
+ * when the copy's frame puts it on lines of its own (see
+ * compose_mailing_framed); any other copy is built the ordinary way.
+ */
+struct compose_shared;
+
+/*
+ * Keep a copy of text[0, len) and encode it once.  Never fails: a text
+ * the fast path cannot take (not UTF-8, holding NUL, too long) is kept
+ * as it is, and every copy then goes the ordinary way, which reports the
+ * problem.  Free with compose_shared_free (NULL is fine).
+ */
+struct compose_shared *compose_shared_new(const char *text, size_t len);
+void compose_shared_free(struct compose_shared *s);
+
+/* One part of one copy: the copy's own text before and after the shared
+ * body (UTF-8, NUL-terminated, borrowed). */
+struct compose_frame {
+	const char *pre, *post;
+	const struct compose_shared *shared;
+};
+
+/*
+ * compose_mailing_message for cm with the text part pre + shared + post
+ * of *text and, when html is not NULL, the HTML part likewise
+ * (cm->text and cm->html are ignored).  The result is byte for byte that
+ * of compose_mailing_message with those concatenations, errors
+ * included.  Fast when the shared text stands on whole lines: pre empty
+ * or ending in LF, and post starting with LF; otherwise the texts are
+ * concatenated and take the ordinary path.  Ownership as in
+ * compose_mailing_message.
+ */
+int compose_mailing_framed(const struct compose_mailing *cm,
+    const struct compose_frame *text, const struct compose_frame *html,
+    char **out, size_t *len, char *err, size_t errlen);
+
 /*
  * The multipart boundary for a message id: "=_hp_" and 32 lower-case
  * hex digits of two 64-bit FNV-1a hashes of message_id ("=_" cannot

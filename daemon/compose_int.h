@@ -53,4 +53,8 @@ struct mailmime *compose_part_new(const char *content_type,
 int compose_message_write(struct mailimf_fields *fields, struct mailmime *part,
     char **out, size_t *len, char *err, size_t errlen);
 
+/* True when every line of s[0, len) ends in CRLF and is at most 998
+ * octets (RFC 5322 §2.1.1): checked on every message we write. */
+bool compose_lines_ok(const char *s, size_t len);
+
 #endif

@@ -79,10 +79,13 @@ occurs_in(const char *needle, const struct buf *b)
 	return b->len > 0 && memmem(b->data, b->len, needle, strlen(needle)) != NULL;
 }
 
-/* The first candidate that occurs in neither encoded part. */
+/* Does a candidate boundary occur in a part?  One test per layout. */
+typedef bool boundary_taken_fn(const char *candidate, const void *arg);
+
+/* The first candidate that taken() rejects for no part. */
 static int
-boundary_pick(const char *message_id, const struct buf *text,
-    const struct buf *html, char *out, size_t outlen)
+boundary_pick(const char *message_id, boundary_taken_fn *taken,
+    const void *arg, char *out, size_t outlen)
 {
 	size_t n;
 
@@ -96,10 +99,19 @@ boundary_pick(const char *message_id, const struct buf *text,
 			out[n + 2] = (char)('0' + k % 10);
 			out[n + 3] = '\0';
 		}
-		if (!occurs_in(out, text) && !occurs_in(out, html))
+		if (!taken(out, arg))
 			return 0;
 	}
 	return -1;
+}
+
+/* arg: the two encoded parts, struct buf[2]. */
+static bool
+bufs_taken(const char *candidate, const void *arg)
+{
+	const struct buf *parts = arg;
+
+	return occurs_in(candidate, &parts[0]) || occurs_in(candidate, &parts[1]);
 }
 
 /* ---- the body ---- */
@@ -116,8 +128,10 @@ alternative_new(const char *message_id, const struct buf *text, bool text7,
 	struct mailmime_fields *mf = NULL;
 	struct mailmime *mp = NULL, *part = NULL;
 	clist *parts = NULL;
+	const struct buf both[2] = { *text, *html };
 
-	if (boundary_pick(message_id, text, html, boundary, sizeof(boundary)) == -1) {
+	if (boundary_pick(message_id, bufs_taken, both, boundary,
+	    sizeof(boundary)) == -1) {
 		hp_errf(err, errlen, "every multipart boundary candidate occurs in a part");
 		return NULL;
 	}
@@ -334,5 +348,307 @@ fail:
 		mailimf_fields_free(fields);
 	buf_free(&text);
 	buf_free(&html);
+	return rc;
+}
+
+/* ---- copies around a shared body (compose_mailing_framed) ----
+ *
+ * Why the pieces may be encoded apart: CRLF normalisation, the 7bit test
+ * and quoted-printable all start afresh after a CRLF, so when a copy's
+ * text is pre + body + post with pre ending in LF and post starting with
+ * LF, it is the concatenation of three whole-line pieces: pre, body + LF
+ * (encoded once, here) and post without its first LF.  The whole is 7bit
+ * exactly when every piece is.  No boundary candidate can straddle two
+ * pieces (it holds no CR or LF; each piece ends in CRLF), and none can
+ * occur in quoted-printable at all ("=_" never does).  The message is
+ * then laid out as libetpan's mailmime_write_mem lays it out for
+ * compose_mailing_message; tests/unit/test_compose.c holds the two to the
+ * same bytes.
+ */
+
+struct compose_shared {
+	char *raw;		/* the text as given, for the ordinary path */
+	size_t raw_len;
+	bool usable;		/* valid and small enough for the fast path */
+	bool seven;		/* norm may go as 7bit */
+	bool prefix_in_norm;	/* BOUNDARY_PREFIX occurs in norm */
+	struct buf norm;	/* CRLF-normalised raw + LF */
+	struct buf qp;		/* quoted-printable of norm */
+};
+
+struct compose_shared *
+compose_shared_new(const char *text, size_t len)
+{
+	struct compose_shared *s = xcalloc(1, sizeof(*s));
+	char *lined = NULL;
+
+	s->raw = xstrndup(text, len);
+	s->raw_len = len;
+	buf_init(&s->norm, COMPOSE_MAX_BODY);
+	buf_init(&s->qp, COMPOSE_MAX_BODY);
+	if (strlen(s->raw) != len || len > COMPOSE_MAX_BODY / 2 ||
+	    !mimeenc_text_ok(text, len, true))
+		return s;
+	lined = xasprintf("%s\n", s->raw);
+	if (mimeenc_crlf(lined, &s->norm) == -1 ||
+	    mimeenc_qp(s->norm.data, s->norm.len, &s->qp) == -1)
+		goto done;
+	s->seven = mimeenc_is_7bit(&s->norm);
+	s->prefix_in_norm = occurs_in(BOUNDARY_PREFIX, &s->norm);
+	s->usable = true;
+done:
+	free(lined);
+	return s;
+}
+
+void
+compose_shared_free(struct compose_shared *s)
+{
+	if (s == NULL)
+		return;
+	free(s->raw);
+	buf_free(&s->norm);
+	buf_free(&s->qp);
+	free(s);
+}
+
+/* One part of one copy, encoded: pre and post its own, mid shared. */
+struct framed_part {
+	struct buf pre, post;
+	const struct buf *mid;
+	bool seven, mid_may_hold;	/* mid may hold a boundary candidate */
+};
+
+static void
+framed_part_init(struct framed_part *p)
+{
+	memset(p, 0, sizeof(*p));
+	buf_init(&p->pre, COMPOSE_MAX_BODY);
+	buf_init(&p->post, COMPOSE_MAX_BODY);
+}
+
+static void
+framed_part_free(struct framed_part *p)
+{
+	buf_free(&p->pre);
+	buf_free(&p->post);
+}
+
+/* s CRLF-normalised into b; nothing for "" (mimeenc_crlf would add a
+ * line break that the whole text does not have). */
+static int
+piece_norm(const char *s, size_t n, struct buf *b)
+{
+	if (n == 0)
+		return 0;
+	if (!mimeenc_text_ok(s, n, true))
+		return -1;
+	return mimeenc_crlf(s, b);
+}
+
+/* Quoted-printable of b, in place. */
+static int
+piece_qp(struct buf *b)
+{
+	struct buf q;
+
+	if (b->len == 0)
+		return 0;
+	buf_init(&q, COMPOSE_MAX_BODY);
+	if (mimeenc_qp(b->data, b->len, &q) == -1) {
+		buf_free(&q);
+		return -1;
+	}
+	buf_free(b);
+	*b = q;
+	return 0;
+}
+
+/* Encode f into p: 0, or 1 when f does not fit the fast path (the
+ * caller then takes the ordinary one, which gives the same bytes or the
+ * same error). */
+static int
+framed_part_encode(const struct compose_frame *f, struct framed_part *p)
+{
+	const struct compose_shared *sh = f->shared;
+	size_t npre = strlen(f->pre), npost = strlen(f->post);
+
+	if (!sh->usable || (npre > 0 && f->pre[npre - 1] != '\n') ||
+	    f->post[0] != '\n' ||
+	    npre + sh->raw_len + npost > COMPOSE_MAX_BODY / 2)
+		return 1;
+	if (piece_norm(f->pre, npre, &p->pre) == -1 ||
+	    piece_norm(f->post + 1, npost - 1, &p->post) == -1)
+		return 1;
+	p->seven = sh->seven && mimeenc_is_7bit(&p->pre) &&
+	    mimeenc_is_7bit(&p->post);
+	p->mid = p->seven ? &sh->norm : &sh->qp;
+	p->mid_may_hold = p->seven && sh->prefix_in_norm;
+	if (!p->seven && (piece_qp(&p->pre) == -1 || piece_qp(&p->post) == -1))
+		return 1;
+	if (p->pre.len + p->mid->len + p->post.len > COMPOSE_MAX_BODY)
+		return 1;
+	return 0;
+}
+
+/* arg: the two encoded parts, struct framed_part[2]. */
+static bool
+framed_taken(const char *candidate, const void *arg)
+{
+	const struct framed_part *parts = arg;
+
+	for (int i = 0; i < 2; i++)
+		if (occurs_in(candidate, &parts[i].pre) ||
+		    occurs_in(candidate, &parts[i].post) ||
+		    (parts[i].mid_may_hold && occurs_in(candidate, parts[i].mid)))
+			return true;
+	return false;
+}
+
+/* ---- the layout of mailmime_write_mem ---- */
+
+#define SEG_MAX		12
+#define SEP_MAX		(2 * COMPOSE_BOUNDARY_MAX + 160)
+
+/* The message as a list of byte ranges, copied out in one allocation. */
+struct layout {
+	struct { const char *p; size_t n; } seg[SEG_MAX];
+	size_t n;
+	char open[SEP_MAX], mid[SEP_MAX], close[SEP_MAX];
+};
+
+static void
+seg_add(struct layout *l, const char *p, size_t n)
+{
+	l->seg[l->n].p = p;
+	l->seg[l->n].n = n;
+	l->n++;
+}
+
+/* The part header after what snprintf already put in dst, then the
+ * part's pieces. */
+static void
+layout_part(struct layout *l, char *dst, size_t used, const char *type,
+    const struct framed_part *p)
+{
+	snprintf(dst + used, SEP_MAX - used, "Content-Type: %s; "
+	    "charset=\"UTF-8\"\r\nContent-Transfer-Encoding: %s\r\n\r\n", type,
+	    p->seven ? "7bit" : "quoted-printable");
+	seg_add(l, dst, strlen(dst));
+	seg_add(l, p->pre.data, p->pre.len);
+	seg_add(l, p->mid->data, p->mid->len);
+	seg_add(l, p->post.data, p->post.len);
+}
+
+/* After the header fields: MIME-Version, then the text part alone or
+ * the multipart/alternative of both, as libetpan writes them. */
+static void
+layout_body(struct layout *l, const char *boundary,
+    const struct framed_part *text, const struct framed_part *html)
+{
+	int n = 0;
+
+	seg_add(l, "MIME-Version: 1.0\r\n", 19);
+	if (html != NULL)
+		n = snprintf(l->open, SEP_MAX, "Content-Type: multipart/"
+		    "alternative; \r\n boundary=\"%s\"\r\n\r\n--%s\r\n", boundary,
+		    boundary);
+	layout_part(l, l->open, (size_t)n, "text/plain", text);
+	if (html == NULL)
+		return;
+	n = snprintf(l->mid, SEP_MAX, "\r\n--%s\r\n", boundary);
+	layout_part(l, l->mid, (size_t)n, "text/html", html);
+	snprintf(l->close, SEP_MAX, "\r\n--%s--\r\n", boundary);
+	seg_add(l, l->close, strlen(l->close));
+}
+
+/* Header fields by libetpan's writer (it folds them), then the body. */
+static int
+framed_write(struct mailimf_fields *fields, const char *boundary,
+    const struct framed_part *text, const struct framed_part *html,
+    char **out, size_t *len, char *err, size_t errlen)
+{
+	struct layout l;
+	MMAPString *mem = NULL;
+	size_t total = 0;
+	char *p;
+	int col = 0;
+
+	if ((mem = mmap_string_new("")) == NULL)
+		return hp_errf(err, errlen, "out of memory");
+	if (mailimf_fields_write_mem(mem, &col, fields) != MAILIMF_NO_ERROR ||
+	    !compose_lines_ok(mem->str, mem->len)) {
+		mmap_string_free(mem);
+		return hp_errf(err, errlen, "could not write the message");
+	}
+	l.n = 0;
+	seg_add(&l, mem->str, mem->len);
+	layout_body(&l, boundary, text, html);
+	for (size_t i = 0; i < l.n; i++)
+		total += l.seg[i].n;
+	*out = p = xmalloc(total + 1);
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.seg[i].n > 0)
+			memcpy(p, l.seg[i].p, l.seg[i].n);
+		p += l.seg[i].n;
+	}
+	*p = '\0';
+	*len = total;
+	mmap_string_free(mem);
+	return 0;
+}
+
+/* The ordinary path: the texts concatenated. */
+static int
+framed_slow(const struct compose_mailing *cm, const struct compose_frame *text,
+    const struct compose_frame *html, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	struct compose_mailing whole = *cm;
+	char *t = NULL, *h = NULL;
+	int rc;
+
+	whole.text = t = xasprintf("%s%s%s", text->pre, text->shared->raw,
+	    text->post);
+	whole.html = html == NULL ? NULL : (h = xasprintf("%s%s%s", html->pre,
+	    html->shared->raw, html->post));
+	rc = compose_mailing_message(&whole, out, len, err, errlen);
+	free(t);
+	free(h);
+	return rc;
+}
+
+int
+compose_mailing_framed(const struct compose_mailing *cm,
+    const struct compose_frame *text, const struct compose_frame *html,
+    char **out, size_t *len, char *err, size_t errlen)
+{
+	struct mailimf_fields *fields = NULL;
+	struct framed_part parts[2];
+	char boundary[COMPOSE_BOUNDARY_MAX] = "";
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (text == NULL)
+		return hp_errf(err, errlen, "text part is missing");
+	framed_part_init(&parts[0]);
+	framed_part_init(&parts[1]);
+	if (framed_part_encode(text, &parts[0]) != 0 ||
+	    (html != NULL && framed_part_encode(html, &parts[1]) != 0) ||
+	    (html != NULL && boundary_pick(cm->message_id, framed_taken, parts,
+	    boundary, sizeof(boundary)) == -1)) {
+		rc = framed_slow(cm, text, html, out, len, err, errlen);
+		goto done;
+	}
+	if ((fields = mailing_fields(cm, err, errlen)) == NULL)
+		goto done;
+	rc = framed_write(fields, boundary, &parts[0],
+	    html != NULL ? &parts[1] : NULL, out, len, err, errlen);
+done:
+	if (fields != NULL)
+		mailimf_fields_free(fields);
+	framed_part_free(&parts[0]);
+	framed_part_free(&parts[1]);
 	return rc;
 }

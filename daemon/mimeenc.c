@@ -36,6 +36,14 @@ mimeenc_text_ok(const char *s, size_t len, bool lines)
 	size_t i = 0, n;
 
 	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		/* Most text is ASCII: skip the decoder for it. */
+		if (c > 0 && c < 0x80) {
+			if (!lines && (c == '\r' || c == '\n'))
+				return false;
+			i++;
+			continue;
+		}
 		uint32_t cp = hp_utf8_decode((const unsigned char *)s + i,
 		    len - i, &n);
 		if (cp == HP_UTF8_BAD || cp == '\0' ||

@@ -14,11 +14,17 @@
  *   issue                {label}
  *   office               {name, address}
  *
+ * Copies are built two ways with the same bytes: newsletter_build_copy
+ * renders the whole part into the frame and encodes all of it;
+ * newsletter_copier (the sender's way) encodes the part once per
+ * mailing and language and per copy only the frame around it.
+ *
  * Must not: send mail, or read the registry when a copy is built (a copy
  * needs nothing but its mailing, its part and its delivery row).
  */
 #include "newsletter.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,19 +204,18 @@ unsubscribe_url(const struct app *app, const char *token)
 	    token);
 }
 
-/* The frame around the shared part: one template, one copy. */
+/* The frame around the shared part: one template, one copy.  body[0, n)
+ * is the part's text without its final line breaks, or the marker. */
 static int
 render_frame(struct app *app, const struct store_delivery *d,
     const struct store_mailing *m, const char *addr, const char *url,
-    const char *tpl, const char *body, char **out, char *err, size_t errlen)
+    const char *tpl, const char *body, size_t n, char **out, char *err,
+    size_t errlen)
 {
 	const struct config *cfg = app->cfg;
-	size_t n = strlen(body);
 	json_t *ctx;
 	int rc;
 
-	while (n > 0 && body[n - 1] == '\n')
-		n--;	/* the frame places the blank lines around it */
 	ctx = json_pack("{s:{s:s?,s:s},s:s,s:s?,s:s#,s:{s:s},s:{s:s,s:s}}",
 	    "recipient", "name", d->name, "email", d->email,
 	    "unsubscribe_address", addr, "unsubscribe_url", url, "body", body, n,
@@ -225,6 +230,18 @@ render_frame(struct app *app, const struct store_delivery *d,
 	return rc;
 }
 
+/* The length of body without its final line breaks: the frame places
+ * the blank lines around it. */
+static size_t
+body_len(const char *body)
+{
+	size_t n = strlen(body);
+
+	while (n > 0 && body[n - 1] == '\n')
+		n--;
+	return n;
+}
+
 /* "nl-<mailing>-<delivery>@<office domain>": the same for every attempt. */
 static int
 copy_message_id(const struct app *app, const struct store_mailing *m,
@@ -236,60 +253,250 @@ copy_message_id(const struct app *app, const struct store_mailing *m,
 	    (long long)m->id, (long long)d->id, at) >= outlen ? -1 : 0;
 }
 
+/* What a copy needs besides its two texts: the header arguments. */
+struct copy_env {
+	char addr[512], msgid[COMPOSE_MAX_MSGID];
+	char *url, *list_name;
+	struct compose_mailing cm;	/* text and html left NULL */
+};
+
+static void
+copy_env_clear(struct copy_env *e)
+{
+	free(e->url);
+	free(e->list_name);
+	e->url = e->list_name = NULL;
+}
+
+/* Fill e for d's copy of m dated date in a zone tz minutes east of UTC. */
+static int
+copy_env_init(const struct app *app, const struct store_mailing *m,
+    const struct store_mailing_part *part, const struct store_delivery *d,
+    time_t date, int tz, struct copy_env *e, char *err, size_t errlen)
+{
+	const struct config *cfg = app->cfg;
+	struct compose_mailing *cm = &e->cm;
+
+	memset(e, 0, sizeof(*e));
+	if (newsletter_unsubscribe_address(app, d->unsub_token, e->addr,
+	    sizeof(e->addr)) == -1 || copy_message_id(app, m, d, e->msgid,
+	    sizeof(e->msgid)) == -1)
+		return hp_errf(err, errlen, "no unsubscribe address or Message-ID");
+	e->url = unsubscribe_url(app, d->unsub_token);
+	e->list_name = xasprintf("%s %s", cfg->office.name ? cfg->office.name :
+	    "hanzepost", lang_of(d->lang) == LANG_NL ? "nieuwsbrief" :
+	    "newsletter");
+	cm->from_name = cfg->office.name;
+	cm->from_addr = cfg->office.address;
+	cm->to_name = d->name;
+	cm->to_addr = d->email;
+	cm->subject = part->subject;
+	cm->message_id = e->msgid;
+	cm->date = date;
+	cm->tz_offset_minutes = tz;
+	cm->content_language = model_lang_code(lang_of(d->lang));
+	cm->list_id = cfg->newsletter.list_id;
+	cm->list_name = e->list_name;
+	cm->unsubscribe_mailto = e->addr;
+	cm->unsubscribe_https = e->url;
+	return 0;
+}
+
+/* Compose cm (its texts, or the frames when text is not NULL); a name
+ * that cannot go in To: is left out rather than the copy not sent. */
+static int
+copy_compose(struct compose_mailing *cm, const struct compose_frame *text,
+    const struct compose_frame *html, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	for (;;) {
+		int rc = text != NULL ?
+		    compose_mailing_framed(cm, text, html, out, len, err, errlen) :
+		    compose_mailing_message(cm, out, len, err, errlen);
+		if (rc == 0 || cm->to_name == NULL)
+			return rc;
+		cm->to_name = NULL;
+	}
+}
+
+/* d's copy with the whole part rendered into each frame. */
+static int
+build_copy_at(struct app *app, const struct store_mailing *m,
+    const struct store_mailing_part *part, const struct store_delivery *d,
+    time_t date, int tz, char **out, size_t *len, char *err, size_t errlen)
+{
+	struct copy_env e;
+	char *text = NULL, *html = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (copy_env_init(app, m, part, d, date, tz, &e, err, errlen) == -1)
+		goto fail;
+	if (render_frame(app, d, m, e.addr, e.url, "newsletter-copy.txt",
+	    part->text, body_len(part->text), &text, err, errlen) == -1 ||
+	    (part->html && render_frame(app, d, m, e.addr, e.url,
+	    "newsletter-copy.html", part->html, body_len(part->html), &html, err,
+	    errlen) == -1))
+		goto fail;
+	e.cm.text = text;
+	e.cm.html = html;
+	rc = copy_compose(&e.cm, NULL, NULL, out, len, err, errlen);
+fail:
+	copy_env_clear(&e);
+	free(text);
+	free(html);
+	return rc;
+}
+
 int
 newsletter_build_copy(struct app *app, const struct store_mailing *m,
     const struct store_mailing_part *part, const struct store_delivery *d,
     char **out, size_t *len, char *err, size_t errlen)
 {
-	const struct config *cfg = app->cfg;
-	struct compose_mailing cm = { 0 };
-	char addr[512], msgid[COMPOSE_MAX_MSGID], *url = NULL;
-	char *text = NULL, *html = NULL, *list_name = NULL;
 	struct tm tm;
+	time_t now = time(NULL);
+	int tz = 0;
+
+	newsletter_local_time(app, now, &tm, &tz);
+	return build_copy_at(app, m, part, d, now, tz, out, len, err, errlen);
+}
+
+/* ---- copies around a body encoded once (newsletter_copier) ----
+ *
+ * The frame is rendered with a marker in place of the body, split at
+ * the marker and handed to compose_mailing_framed with the part's body
+ * encoded once (compose_shared).  The marker holds a control character
+ * no name or template text has (checked: a value holding it sends that
+ * copy the ordinary way) and an '&', so a template that HTML-escapes the
+ * body ({{body}}) does not show it and takes the ordinary way too; so
+ * does a frame with the body twice or not at all, and an empty body
+ * (a {{#body}} section would tell the marker from it).
+ */
+#define MARKER		"\x1dhanzepost&body\x1d"
+#define MARKER_CHAR	'\x1d'
+
+struct newsletter_copier {
+	struct app *app;
+	const struct store_mailing *m;		/* borrowed */
+	const struct store_mailing_part *part;	/* borrowed */
+	struct compose_shared *text, *html;	/* NULL: ordinary way */
+	time_t zone_at;		/* the second tz_offset was read for */
+	int tz_offset;
+};
+
+static bool
+has_marker_char(const char *s)
+{
+	return s != NULL && strchr(s, MARKER_CHAR) != NULL;
+}
+
+struct newsletter_copier *
+newsletter_copier_new(struct app *app, const struct store_mailing *m,
+    const struct store_mailing_part *part)
+{
+	struct newsletter_copier *c = xcalloc(1, sizeof(*c));
+	size_t nt = body_len(part->text);
+	size_t nh = part->html ? body_len(part->html) : 0;
+
+	c->app = app;
+	c->m = m;
+	c->part = part;
+	c->zone_at = (time_t)-1;
+	if (nt == 0 || (part->html != NULL && nh == 0) ||
+	    has_marker_char(m->label) || has_marker_char(app->cfg->office.name) ||
+	    has_marker_char(app->cfg->office.address))
+		return c;
+	c->text = compose_shared_new(part->text, nt);
+	if (part->html != NULL)
+		c->html = compose_shared_new(part->html, nh);
+	return c;
+}
+
+void
+newsletter_copier_free(struct newsletter_copier *c)
+{
+	if (c == NULL)
+		return;
+	compose_shared_free(c->text);
+	compose_shared_free(c->html);
+	free(c);
+}
+
+/* Split the rendered frame s at its one marker into pre (s, cut there)
+ * and post.  -1 when the marker is not there exactly once. */
+static int
+frame_split(char *s, const struct compose_shared *shared,
+    struct compose_frame *f)
+{
+	char *at = strstr(s, MARKER);
+
+	if (at == NULL || strstr(at + 1, MARKER) != NULL)
+		return -1;
+	*at = '\0';
+	f->pre = s;
+	f->post = at + strlen(MARKER);
+	f->shared = shared;
+	return 0;
+}
+
+/* The copy the fast way: 0 built, 1 when this copy must go the ordinary
+ * way, -1 error. */
+static int
+copier_try(struct newsletter_copier *c, const struct store_delivery *d,
+    time_t date, char **out, size_t *len, char *err, size_t errlen)
+{
+	struct compose_frame ft, fh;
+	struct copy_env e;
+	char *text = NULL, *html = NULL;
 	int rc = -1;
+
+	if (copy_env_init(c->app, c->m, c->part, d, date, c->tz_offset, &e,
+	    err, errlen) == -1)
+		goto fail;
+	rc = 1;
+	if (has_marker_char(d->name) || has_marker_char(d->email) ||
+	    has_marker_char(e.addr) || has_marker_char(e.url))
+		goto fail;
+	if (render_frame(c->app, d, c->m, e.addr, e.url, "newsletter-copy.txt",
+	    MARKER, strlen(MARKER), &text, err, errlen) == -1 ||
+	    (c->html != NULL && render_frame(c->app, d, c->m, e.addr, e.url,
+	    "newsletter-copy.html", MARKER, strlen(MARKER), &html, err,
+	    errlen) == -1))
+		goto fail;	/* the ordinary way gives the error */
+	if (frame_split(text, c->text, &ft) == -1 ||
+	    (html != NULL && frame_split(html, c->html, &fh) == -1))
+		goto fail;
+	rc = copy_compose(&e.cm, &ft, html != NULL ? &fh : NULL, out, len, err,
+	    errlen);
+fail:
+	copy_env_clear(&e);
+	free(text);
+	free(html);
+	return rc;
+}
+
+int
+newsletter_copier_build(struct newsletter_copier *c,
+    const struct store_delivery *d, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc = 1;
 
 	*out = NULL;
 	*len = 0;
-	if (newsletter_unsubscribe_address(app, d->unsub_token, addr,
-	    sizeof(addr)) == -1 || copy_message_id(app, m, d, msgid,
-	    sizeof(msgid)) == -1) {
-		hp_errf(err, errlen, "no unsubscribe address or Message-ID");
-		goto fail;
+	/* The zone's offset changes at most by the hour: read it once a
+	 * second, not once a copy. */
+	if (now != c->zone_at) {
+		newsletter_local_time(c->app, now, &tm, &c->tz_offset);
+		c->zone_at = now;
 	}
-	url = unsubscribe_url(app, d->unsub_token);
-	if (render_frame(app, d, m, addr, url, "newsletter-copy.txt", part->text,
-	    &text, err, errlen) == -1 || (part->html && render_frame(app, d, m,
-	    addr, url, "newsletter-copy.html", part->html, &html, err,
-	    errlen) == -1))
-		goto fail;
-	list_name = xasprintf("%s %s", cfg->office.name ? cfg->office.name :
-	    "hanzepost", lang_of(d->lang) == LANG_NL ? "nieuwsbrief" :
-	    "newsletter");
-	cm.from_name = cfg->office.name;
-	cm.from_addr = cfg->office.address;
-	cm.to_name = d->name;
-	cm.to_addr = d->email;
-	cm.subject = part->subject;
-	cm.message_id = msgid;
-	cm.date = time(NULL);
-	newsletter_local_time(app, cm.date, &tm, &cm.tz_offset_minutes);
-	cm.content_language = model_lang_code(lang_of(d->lang));
-	cm.text = text;
-	cm.html = html;
-	cm.list_id = cfg->newsletter.list_id;
-	cm.list_name = list_name;
-	cm.unsubscribe_mailto = addr;
-	cm.unsubscribe_https = url;
-	rc = compose_mailing_message(&cm, out, len, err, errlen);
-	if (rc == -1 && cm.to_name != NULL) {
-		/* A name we cannot put in To: send without it rather than not. */
-		cm.to_name = NULL;
-		rc = compose_mailing_message(&cm, out, len, err, errlen);
-	}
-fail:
-	free(url);
-	free(text);
-	free(html);
-	free(list_name);
+	if (c->text != NULL)
+		rc = copier_try(c, d, now, out, len, err, errlen);
+	if (rc == 1)
+		rc = build_copy_at(c->app, c->m, c->part, d, now, c->tz_offset,
+		    out, len, err, errlen);
 	return rc;
 }

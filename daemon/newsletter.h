@@ -64,6 +64,30 @@ int newsletter_build_copy(struct app *app, const struct store_mailing *m,
     const struct store_mailing_part *part, const struct store_delivery *d,
     char **out, size_t *len, char *err, size_t errlen);
 
+/*
+ * The same copies as newsletter_build_copy, byte for byte, for many
+ * deliveries of one mailing in one language: the part's body is
+ * checked and encoded once here, and each copy renders and encodes only
+ * its own frame (greeting, footer, headers).  A copy whose frame does
+ * not hold the body on lines of its own (a template override, an odd
+ * name) is built the ordinary way, so the fast path never changes what
+ * a subscriber gets.
+ *
+ * newsletter_copier_new borrows app, m and part (they must outlive the
+ * copier) and never fails; the caller frees the copier with
+ * newsletter_copier_free (NULL is fine).  newsletter_copier_build has
+ * the contract of newsletter_build_copy for delivery d of that mailing
+ * and part.
+ */
+struct newsletter_copier;
+
+struct newsletter_copier *newsletter_copier_new(struct app *app,
+    const struct store_mailing *m, const struct store_mailing_part *part);
+int newsletter_copier_build(struct newsletter_copier *c,
+    const struct store_delivery *d, char **out, size_t *len, char *err,
+    size_t errlen);
+void newsletter_copier_free(struct newsletter_copier *c);
+
 /* The personal unsubscribe address for token: [office]
  * unsubscribe_address with "-TOKEN" added to the local part
  * (office+unsubscribe-TOKEN@example.org).  0, or -1 when it does not fit. */

@@ -1043,6 +1043,125 @@ test_mailing_injection(void **state)
 	mbase(&cm); cm.date = -1; mrefused(&cm, "bad date");
 }
 
+/* ---- copies around a shared body: compose_mailing_framed ---- */
+
+/* The framed copy must equal the ordinary one with the texts joined:
+ * same return, same bytes, same error. */
+static void
+assert_framed_same(struct compose_mailing *cm, const char *tpre,
+    const char *tbody, const char *tpost, const char *hpre,
+    const char *hbody, const char *hpost)
+{
+	struct compose_shared *st = compose_shared_new(tbody, strlen(tbody));
+	struct compose_shared *sh = hbody ? compose_shared_new(hbody,
+	    strlen(hbody)) : NULL;
+	struct compose_frame ft = { tpre, tpost, st }, fh = { hpre, hpost, sh };
+	char *t = xasprintf("%s%s%s", tpre, tbody, tpost), *h = NULL;
+	char *slow = NULL, *fast = NULL, eslow[256] = "", efast[256] = "";
+	size_t lslow = 0, lfast = 0;
+	int rslow, rfast;
+
+	if (hbody != NULL)
+		h = xasprintf("%s%s%s", hpre, hbody, hpost);
+	cm->text = t;
+	cm->html = h;
+	rslow = compose_mailing_message(cm, &slow, &lslow, eslow, sizeof(eslow));
+	rfast = compose_mailing_framed(cm, &ft, hbody ? &fh : NULL, &fast,
+	    &lfast, efast, sizeof(efast));
+	assert_int_equal(rfast, rslow);
+	assert_string_equal(efast, eslow);
+	assert_int_equal(lfast, lslow);
+	if (rslow == 0) {
+		assert_lines(fast, lfast);
+		if (memcmp(fast, slow, lslow) != 0)
+			fail_msg("framed copy differs:\n%s\n---- ordinary:\n%s",
+			    fast, slow);
+	} else {
+		assert_null(fast);
+		assert_null(slow);
+	}
+	free(t);
+	free(h);
+	free(slow);
+	free(fast);
+	compose_shared_free(st);
+	compose_shared_free(sh);
+}
+
+#define LONG_LINE "Een regel die veel langer is dan achtenzeventig tekens, " \
+	"zodat hij niet als 7bit mag: quoted-printable met zachte breuken."
+
+static void
+test_framed_same_bytes(void **state)
+{
+	struct compose_mailing cm;
+	char boundary[COMPOSE_BOUNDARY_MAX], *clash;
+
+	mbase(&cm);
+	/* Non-ASCII frame, ASCII body: the body must go QP too. */
+	assert_framed_same(&cm, "Beste Zoë,\n\n", "Het nieuws.\nMeer nieuws.",
+	    "\n\n-- \nAfmelden: " M_UNSUB "\nof " M_URL "\n",
+	    "<p>Beste Zo&euml;,</p>\n", "<p>Het nieuws.</p>", "\n<p>" M_URL "</p>\n");
+	/* All 7bit. */
+	assert_framed_same(&cm, "Hello,\n\n", "News.\n", "\n\n-- \nbye\n",
+	    "<p>Hello</p>\n", "<p>News</p>\n", "\n<p>bye</p>\n");
+	/* ASCII frame, body with a long line and non-ASCII. */
+	assert_framed_same(&cm, "Hello,\n\n", LONG_LINE "\nÉén\n", "\n-- \n",
+	    "<p>Hi</p>\n", "<p>" LONG_LINE "</p>", "\n");
+	/* Blanks before the line breaks at the joins, "From " at line starts,
+	 * '=' and tabs. */
+	assert_framed_same(&cm, "Hallo \n\t\n", "From here\nx = y \t", "\n"
+	    "From there \n", "From a\n", "From b =\n", "\nFrom c\n");
+	/* Empty pre, post of one line break, no final line break. */
+	assert_framed_same(&cm, "", "body", "\n", "", "<p>b</p>", "\nend");
+	/* CRLF and bare CR in every piece. */
+	assert_framed_same(&cm, "a\r\nb\r\n", "c\rd\r\ne\r", "\n\rf\r\n",
+	    "x\r\n", "y\r", "\nz");
+	/* Text only; and a non-ASCII name that goes in To:. */
+	cm.to_name = "Łukasz Żółć";
+	assert_framed_same(&cm, "Beste Łukasz,\n\n", "Nieuws.", "\n\n-- \n"
+	    M_UNSUB "\n", NULL, NULL, NULL);
+	/* A 7bit body holding the boundary: ".01" must be found here too. */
+	assert_int_equal(compose_boundary_for(M_MSGID, boundary,
+	    sizeof(boundary)), 0);
+	clash = xasprintf("x\n--%s\ny", boundary);
+	mbase(&cm);
+	assert_framed_same(&cm, "Hello\n", clash, "\n", "<p>\n", "<p>b</p>",
+	    "\n</p>\n");
+	assert_framed_same(&cm, "Hello\n", "b", "\n", "<p>\n", clash, "\n");
+	free(clash);
+}
+
+/* Frames that do not put the body on lines of its own, and input the
+ * ordinary path refuses: the same result as the ordinary path. */
+static void
+test_framed_fallback(void **state)
+{
+	struct compose_mailing cm;
+
+	mbase(&cm);
+	assert_framed_same(&cm, "Hello ", "News.", " bye\n", "<p>", "b",
+	    "</p>\n");
+	assert_framed_same(&cm, "Hello\n", "News.", "bye\n", "<p>\n", "b",
+	    "\n");
+	assert_framed_same(&cm, "Hello\r", "News.", "\n", "<p>\n", "b", "\n");
+	assert_framed_same(&cm, "Hello\n", "News.", "\r\nbye\n", "<p>\n", "b",
+	    "\n");
+	/* Not UTF-8: in the frame, in the shared body. */
+	assert_framed_same(&cm, "Hallo \xff\n", "News.", "\n", "<p>\n", "b",
+	    "\n");
+	assert_framed_same(&cm, "Hallo\n", "News \xc3(", "\n", "<p>\n", "b",
+	    "\n");
+	assert_framed_same(&cm, "Hallo\n", "News", "\n", "<p>\n", "b\xe2\x82",
+	    "\n");
+	/* A refused header: the error of the ordinary path. */
+	cm.list_id = "no-dot";
+	assert_framed_same(&cm, "Hallo\n", "News", "\n", "<p>\n", "b", "\n");
+	mbase(&cm);
+	cm.to_addr = "not an address";
+	assert_framed_same(&cm, "Hallo\n", "News", "\n", NULL, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -1063,6 +1182,8 @@ main(void)
 		cmocka_unit_test(test_mailing_text_only_no_https),
 		cmocka_unit_test(test_mailing_deterministic),
 		cmocka_unit_test(test_mailing_boundary_collision),
+		cmocka_unit_test(test_framed_same_bytes),
+		cmocka_unit_test(test_framed_fallback),
 		cmocka_unit_test(test_mailing_injection),
 	};
 

@@ -12,12 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "buf.h"
 #include "commands.h"
 #include "newsletter.h"
+#include "templates.h"
 #include "util.h"
 
 /* 2027-01-10 12:00:00 UTC, a Sunday: after the first Monday of January. */
@@ -408,6 +411,165 @@ test_issue_and_copies(void **state)
 	store_mailing_free(m);
 }
 
+/* msg without its Date: line (copies built a second apart differ there
+ * only). */
+static char *
+without_date(const char *msg)
+{
+	const char *d = strstr(msg, "\r\nDate: ");
+	const char *e = d ? strstr(d + 2, "\r\n") : NULL;
+
+	assert_non_null(e);
+	return xasprintf("%.*s%s", (int)(d - msg), msg, e);
+}
+
+/* newsletter_copier_build gives what newsletter_build_copy gives. */
+static void
+assert_copier_same(struct newsletter_copier *c, const struct store_mailing *m,
+    const struct store_mailing_part *part, const struct store_delivery *d)
+{
+	char err[256], *slow = NULL, *fast = NULL, *a, *b;
+	size_t lslow, lfast;
+
+	if (newsletter_build_copy(&app, m, part, d, &slow, &lslow, err,
+	    sizeof(err)) == -1)
+		fail_msg("build_copy: %s", err);
+	if (newsletter_copier_build(c, d, &fast, &lfast, err, sizeof(err)) == -1)
+		fail_msg("copier_build: %s", err);
+	assert_int_equal(strlen(fast), lfast);
+	a = without_date(slow);
+	b = without_date(fast);
+	if (strcmp(a, b) != 0)
+		fail_msg("copier differs:\n%s\n---- ordinary:\n%s", b, a);
+	free(a);
+	free(b);
+	free(slow);
+	free(fast);
+}
+
+/* Every due delivery of mailing id, both ways. */
+static void
+compare_copies(int64_t id)
+{
+	struct store_mailing_part parts[2];
+	struct newsletter_copier *c[2];
+	struct store_mailing *m = NULL;
+	struct store_delivery *d = NULL;
+	const char *langs[2] = { "nl", "en" };
+	size_t nd;
+
+	assert_int_equal(store_mailing_get(app.store, id, &m), 1);
+	for (int l = 0; l < 2; l++) {
+		assert_int_equal(store_mailing_part_get(app.store, id, langs[l],
+		    &parts[l]), 1);
+		c[l] = newsletter_copier_new(&app, m, &parts[l]);
+	}
+	assert_int_equal(store_deliveries_due(app.store, id, 0, T0, 50, &d,
+	    &nd), 0);
+	assert_true(nd >= 4);
+	for (size_t i = 0; i < nd; i++) {
+		int l = strcmp(d[i].lang, "en") == 0;
+		assert_copier_same(c[l], m, &parts[l], &d[i]);
+	}
+	for (int l = 0; l < 2; l++) {
+		newsletter_copier_free(c[l]);
+		store_mailing_part_clear(&parts[l]);
+	}
+	store_deliveries_free(d, nd);
+	store_mailing_free(m);
+}
+
+static void
+write_template(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static void
+remove_file(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	unlink(path);
+	free(path);
+}
+
+/* The copier's copies are the ordinary ones: shipped templates (body on
+ * its own line) with and without an https unsubscribe URL, non-ASCII
+ * and missing names; and frames that put the body inline or escape it,
+ * which take the ordinary way. */
+static void
+test_copier_same_copies(void **state)
+{
+	char dir[] = "/tmp/hp-test-newsletter-XXXXXX", err[256], *nl, *en, *ship;
+	struct templates *shipped = app.templates;
+	int64_t id;
+	size_t n;
+
+	add_subscriber("zoe@example.nl", "Zoë Łukasiewicz", "nl",
+	    "00112233445566778899aabbccddeeff");
+	add_subscriber("noname@example.com", NULL, "en",
+	    "ffeeddccbbaa99887766554433221100");
+	add_subscriber("quote@example.com", "O'Brien, \"Pat\" <x>", "en",
+	    "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+	add_subscriber("marker@example.nl", "Mark \x1d er", "nl",
+	    "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5");
+	assert_int_equal(newsletter_create_issue(&app, 0, T0, &id, &n, err,
+	    sizeof(err)), 0);
+	compare_copies(id);
+	cfg.newsletter.unsubscribe_url = "https://example.org/unsubscribe?l=nl";
+	compare_copies(id);
+	/* Overrides for nl: the body inline, the HTML body escaped. */
+	assert_non_null(mkdtemp(dir));
+	nl = xasprintf("%s/nl", dir);
+	assert_int_equal(mkdir(nl, 0700), 0);
+	/* en as shipped (the override directory is searched first). */
+	en = xasprintf("%s/en", dir);
+	/* Absolute: a relative target would be read from the symlink's own
+	 * directory, and __FILE__ is relative under the Makefile. */
+	ship = xasprintf("%s/en", templates_dir);
+	free(nl);
+	nl = realpath(ship, NULL);
+	assert_non_null(nl);
+	free(ship);
+	ship = nl;
+	nl = xasprintf("%s/nl", dir);
+	assert_int_equal(symlink(ship, en), 0);
+	write_template(nl, "newsletter-copy.txt",
+	    "Hallo {{recipient.name}}: {{{body}}} -- {{unsubscribe_address}}\n");
+	write_template(nl, "newsletter-copy.html",
+	    "<p>Hallo</p>\n{{body}}\n<p>{{unsubscribe_url}}</p>\n");
+	app.templates = templates_new(dir);
+	compare_copies(id);
+	templates_free(app.templates);
+	/* Body twice, and on a line of its own after a section. */
+	write_template(nl, "newsletter-copy.txt",
+	    "{{#recipient.name}}Hi {{.}}{{/recipient.name}}\n{{{body}}}\n"
+	    "{{{body}}}\n");
+	write_template(nl, "newsletter-copy.html",
+	    "{{^recipient.name}}<p>Hallo</p>{{/recipient.name}}\n{{{body}}}\n"
+	    "<p>{{unsubscribe_address}}</p>");
+	app.templates = templates_new(dir);
+	compare_copies(id);
+	templates_free(app.templates);
+	app.templates = shipped;
+	cfg.newsletter.unsubscribe_url = NULL;
+	remove_file(nl, "newsletter-copy.txt");
+	remove_file(nl, "newsletter-copy.html");
+	unlink(en);
+	rmdir(nl);
+	rmdir(dir);
+	free(nl);
+	free(en);
+	free(ship);
+}
+
 /* After an issue, only what happened since it counts; the intro is used. */
 static void
 test_context_since_last_issue(void **state)
@@ -556,6 +718,7 @@ main(void)
 		cmocka_unit_test(test_context_intro),
 		cmocka_unit_test(test_render_both_languages),
 		cmocka_unit_test(test_issue_and_copies),
+		cmocka_unit_test(test_copier_same_copies),
 		cmocka_unit_test(test_context_since_last_issue),
 		cmocka_unit_test(test_schedule_tick),
 		cmocka_unit_test(test_unsubscribe_address),
