@@ -2,13 +2,15 @@
  * form: see form.h for the rules.  Pure: no I/O, no logging, no globals
  * beyond constant tables.
  *
- * Two passes.  The first walks the body lines (split once into a bounded
- * array, so stop markers can look one line ahead), collects raw fields
- * with their continuation lines, the commands and the language hints,
- * and warns about unknown keys.  The second (form_field.c) validates
- * the raw values in form order, once the language is known, because a
- * suggestion such as "did you mean Duitsland (DE)?" should name the
- * country in the language the sender writes.
+ * Two passes.  The first (form_scan_text) walks the body lines (split
+ * once into a bounded array, so stop markers can look one line ahead),
+ * collects raw fields with their continuation lines, the commands and
+ * the language hints, and warns about unknown keys.  The second
+ * (form_field.c) validates the raw values in form order, once the
+ * language is known, because a suggestion such as "did you mean
+ * Duitsland (DE)?" should name the country in the language the sender
+ * writes.  The event reader (form_event.c) runs the same first pass and
+ * its own second, so both kinds of form read lines alike.
  */
 #include "form.h"
 
@@ -57,15 +59,15 @@ static const struct {
 	{ "stageplaatsen", FK_INTERNSHIPS, LANG_NL },
 	{ "networks", FK_NETWORKS, LANG_EN },
 	{ "netwerken", FK_NETWORKS, LANG_NL },
-	{ "event", FK_EVENT, LANG_EN },
-	{ "evenement", FK_EVENT, LANG_NL },
-	{ "start", FK_EVENT, HINT_NONE },
-	{ "end", FK_EVENT, HINT_NONE },
-	{ "timezone", FK_EVENT, HINT_NONE },
-	{ "location", FK_EVENT, LANG_EN },
-	{ "locatie", FK_EVENT, LANG_NL },
-	{ "audience", FK_EVENT, LANG_EN },
-	{ "event-id", FK_EVENT, HINT_NONE },
+	{ "event", FK_EV_TITLE, LANG_EN },
+	{ "evenement", FK_EV_TITLE, LANG_NL },
+	{ "start", FK_EV_START, HINT_NONE },
+	{ "end", FK_EV_END, HINT_NONE },
+	{ "timezone", FK_EV_TIMEZONE, HINT_NONE },
+	{ "location", FK_EV_LOCATION, LANG_EN },
+	{ "locatie", FK_EV_LOCATION, LANG_NL },
+	{ "audience", FK_EV_AUDIENCE, LANG_EN },
+	{ "event-id", FK_EV_ID, HINT_NONE },
 };
 
 /* Keys of pasted mail headers and signatures: not worth a warning. */
@@ -379,7 +381,7 @@ reader_add_field(struct reader *r, int k, const char *written,
 	fr->line = line;
 	if (keys[k].hint != HINT_NONE)
 		r->hints[keys[k].hint]++;
-	if (fr->key == FK_EVENT)
+	if (form_key_is_event(fr->key))
 		r->f->has_event_keys = true;
 	r->continuing = true;
 	r->desc_open = fr->key == FK_DESCRIPTION;
@@ -514,13 +516,39 @@ reader_subject(struct reader *r, const char *subject)
 	free(t);
 }
 
-/* --- the form ---------------------------------------------------------- */
+/* --- the shared first pass and the form --------------------------------- */
 
-/* Stable sort by line, so a reply lists problems in reading order (the
- * "- mixed with entries" checks only run after the last line).  The
- * lists are nearly sorted, which insertion sort likes. */
-static void
-problems_sort(struct problems *p)
+void
+form_scan_text(struct form *f, const char *subject, const char *body,
+    size_t body_len, struct form_scan *out)
+{
+	struct reader r = { .f = f };
+	struct lines ls;
+
+	reader_subject(&r, subject);
+	lines_split(&ls, body != NULL ? body : "", body != NULL ? body_len : 0);
+	reader_body(&r, &ls);
+	lines_free(&ls);
+	out->raw = r.raw;
+	out->n_raw = r.n_raw;
+	memcpy(out->hints, r.hints, sizeof(out->hints));
+}
+
+void
+form_scan_free(struct form_scan *s)
+{
+	for (size_t i = 0; i < s->n_raw; i++)
+		buf_free(&s->raw[i].value);
+	free(s->raw);
+	s->raw = NULL;
+	s->n_raw = 0;
+}
+
+/* The "- mixed with entries" checks only run after the last line, so
+ * the lists need sorting; they are nearly sorted, which insertion sort
+ * likes. */
+void
+form_problems_sort(struct problems *p)
 {
 	for (size_t i = 1; i < p->n; i++) {
 		struct problem x = p->v[i];
@@ -538,25 +566,20 @@ form_read(const char *subject, const char *body, size_t body_len,
     enum lang default_lang, const struct country_db *countries)
 {
 	struct form *f = xcalloc(1, sizeof(*f));
-	struct reader r = { .f = f };
-	struct lines ls;
+	struct form_scan sc;
 
-	reader_subject(&r, subject);
-	lines_split(&ls, body != NULL ? body : "", body != NULL ? body_len : 0);
-	reader_body(&r, &ls);
-	lines_free(&ls);
-	if (r.hints[LANG_NL] != r.hints[LANG_EN]) {
-		f->lang = r.hints[LANG_NL] > r.hints[LANG_EN] ? LANG_NL : LANG_EN;
+	form_scan_text(f, subject, body, body_len, &sc);
+	if (sc.hints[LANG_NL] != sc.hints[LANG_EN]) {
+		f->lang = sc.hints[LANG_NL] > sc.hints[LANG_EN] ? LANG_NL :
+		    LANG_EN;
 		f->lang_detected = true;
 	} else
 		f->lang = default_lang;
-	form_fields_apply(f, r.raw, r.n_raw, countries);
+	form_fields_apply(f, sc.raw, sc.n_raw, countries);
 	f->organisation_missing = f->present != 0 && f->organisation_line == 0;
-	problems_sort(&f->errors);
-	problems_sort(&f->warnings);
-	for (size_t i = 0; i < r.n_raw; i++)
-		buf_free(&r.raw[i].value);
-	free(r.raw);
+	form_problems_sort(&f->errors);
+	form_problems_sort(&f->warnings);
+	form_scan_free(&sc);
 	return f;
 }
 

@@ -13,7 +13,8 @@
  * the whole message).
  *
  * The module is form.c (lines, stop markers, keys), form_cmd.c (command
- * lines) and form_field.c (values), sharing the private form_int.h.
+ * lines), form_field.c (registry values) and form_event.c (event
+ * values), sharing the private form_int.h.
  *
  * Reading, in order, per body line:
  *   - stops at a signature ("-- " or "--"), "end"/"einde" alone, a reply
@@ -29,9 +30,10 @@
  *     mail client probably wrapped it);
  *   - "Key: value" with a known key (or alias) is a field; event keys
  *     (Event/Evenement, Start, End, Timezone, Location/Locatie, Audience,
- *     Event-Id) belong to the event feature: known, not read here, and
- *     has_event_keys is set so the caller can route the mail (note that
- *     an event form's Description is read into description too);
+ *     Event-Id) are known but not read by form_read: has_event_keys is
+ *     set so the caller can route the mail to form_read_event (see
+ *     "event forms" below; note that an event form's Description is read
+ *     into description too);
  *   - a line that is a command (see below) is a command;
  *   - a "Key: value"-shaped line with an unknown key is a warning, with a
  *     suggestion when it is close to a known key; pasted mail headers
@@ -86,6 +88,7 @@
 #include <stddef.h>
 
 #include "country.h"
+#include "itip.h"
 #include "model.h"
 
 #define FORM_MAX_LINES		2000
@@ -179,5 +182,103 @@ bool form_has_fields(const struct form *f);
 
 /* The command word ("help", "show", ...) in lang. */
 const char *form_cmd_name(enum form_cmd cmd, enum lang lang);
+
+/* ---- event forms (form_event.c)
+ *
+ * An event form (SPEC §3 "Events") is read line by line exactly as a
+ * registry form (same stop markers, quoting, continuation lines, limits,
+ * unknown-key warnings); only the values differ.  Like form_read, the
+ * reader checks syntax only: whether the Timezone exists, whether the
+ * Event-Id names an event the sender may change, whether Start lies in
+ * the past, and who approves are the caller's (events service) checks.
+ *
+ * Fields (keys case-insensitive, each at most once):
+ *   Event / Evenement   the title; required.
+ *   Start               required: "YYYY-MM-DD HH:MM", "YYYY-MM-DDTHH:MM"
+ *                       or, the Dutch habit, "DD-MM-YYYY HH:MM"; day and
+ *                       month may have one digit, the time "H:MM" or
+ *                       "HH.MM", and a trailing "uur" is allowed.  A date
+ *                       alone is an all-day event.
+ *   End                 the same shapes, or a time alone ("17:00") for the
+ *                       day of Start.  An all-day End is inclusive as
+ *                       written (a one-day event has End = Start) and kept
+ *                       so: the caller makes it exclusive for iCalendar.
+ *                       Missing: Start + 2 hours, or the day of Start for
+ *                       an all-day event, with a warning.  Start and End
+ *                       must both be dates or both have a time; a timed
+ *                       End must be after Start, an all-day End not
+ *                       before it.  Years 2000..2100, real calendar dates
+ *                       (leap years counted), 00:00..23:59; seconds are 0.
+ *   Timezone            an IANA zone name, syntax only: [A-Za-z0-9/_+-],
+ *                       1..FORM_MAX_TZID, no "..", "//", leading or
+ *                       trailing "/".  "-" or absent: NULL (the caller
+ *                       uses the configured zone).
+ *   Location / Locatie, Description / Omschrijving: free text; "-" = none.
+ *   Audience            "all" (alle, iedereen, everyone), "sector S" (S as
+ *                       model_sector_parse reads it, English or Dutch),
+ *                       "country C" / "land C" (C an ISO code or an
+ *                       English or Dutch name; a near miss gets a
+ *                       suggestion), "network N" / "netwerk N" (one name
+ *                       without commas).  Normalised to "all", "sector
+ *                       <canonical English name>", "country CC" or
+ *                       "network N", the form store_event keeps.  Absent:
+ *                       "all".
+ *   Event-Id            the UID of an earlier event this form updates:
+ *                       [A-Za-z0-9@._:-], 1..FORM_MAX_EVENT_ID.
+ * Registry fields (Organisation, Sector, Website, Contact, Active-in,
+ * Internships, Networks) in an event form are ignored with a warning
+ * each.  Commands in the text are not reported here (form_read reads
+ * them).  Problems: errors make the event unusable, warnings do not;
+ * both in Dutch and English, with 1-based body line numbers (0 = the
+ * form as a whole, e.g. a missing field), sorted by line. */
+
+#define FORM_MAX_EVENT_TITLE	200
+#define FORM_MAX_EVENT_LOCATION	300
+#define FORM_MAX_EVENT_ID	200
+#define FORM_MAX_TZID		64
+#define FORM_EVENT_DEFAULT_HOURS 2	/* length of a timed event without End */
+
+enum form_event_bit {
+	FORM_EV_TITLE = 1 << 0,
+	FORM_EV_START = 1 << 1,
+	FORM_EV_END = 1 << 2,
+	FORM_EV_TIMEZONE = 1 << 3,
+	FORM_EV_LOCATION = 1 << 4,
+	FORM_EV_DESCRIPTION = 1 << 5,
+	FORM_EV_AUDIENCE = 1 << 6,
+	FORM_EV_ID = 1 << 7,
+};
+
+struct event_form {
+	/* FORM_EV_* bits of the fields given, valid or not.  The values
+	 * below are only meaningful when errors.n == 0. */
+	unsigned present;
+	char *title;
+	struct itip_time start;		/* all_day: a date, times 0 */
+	struct itip_time end;		/* all_day: inclusive, as written */
+	bool end_default;		/* End was absent and filled in */
+	char *tzid;		/* NULL: the caller's configured zone */
+	char *location;		/* NULL when absent or "-" */
+	char *description;	/* NULL when absent or "-" */
+	char *audience;		/* normalised; never NULL after reading */
+	enum sector sector;	/* of a "sector S" audience; else NONE */
+	char *event_id;		/* NULL: a new event */
+	struct problems errors;
+	struct problems warnings;
+	size_t n_lines_read;	/* body lines before the stop marker/limit */
+};
+
+/* Read the event form in subject (may be NULL; only read for commands,
+ * which are not reported here) and body[0..len) (UTF-8, LF or CRLF; body
+ * may be NULL when len is 0) into out, which need not be initialised.
+ * countries may be NULL: then only two-letter codes are accepted as
+ * audience countries, unchecked.  Never fails on content.  Returns 0
+ * when out has no errors, -1 when it has (listed in out->errors); out
+ * must be freed with event_form_clear either way. */
+int form_read_event(const char *subject, const char *body, size_t len,
+    const struct country_db *countries, struct event_form *out);
+
+/* Free what ev owns and zero it; NULL is allowed. */
+void event_form_clear(struct event_form *ev);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * form_field: the second pass of the form reader (form.c): turns the raw
  * "Key: value" fields into values of struct form, in form order, with an
- * error for every value that cannot be used.  Pure like form.c.
+ * error for every value that cannot be used.  Event keys are skipped
+ * (form_event.c reads them).  Pure like form.c.
  *
  * Messages name the field as the sender wrote it ("Actief-in: ..."), so
  * the same argument works in both the Dutch and the English text, and
@@ -15,21 +16,19 @@
 #include "form_int.h"
 #include "util.h"
 
-#define QUOTE_MAX	60
 #define MAX_SUGGESTIONS	10	/* each scans every spelling; bound the work */
-#define N_KEYS		(FK_EVENT + 1)
 
 struct applier {
 	struct form *f;
 	const struct country_db *countries;
-	int first_line[N_KEYS];		/* first line of each key; 0 = none */
+	int first_line[FK_COUNT];		/* first line of each key; 0 = none */
 	int contact_clear_line, activity_clear_line;
 	size_t contact_lines, activity_lines;	/* other than "-"/none */
 	const char *contact_key, *activity_key;	/* as written */
 	int suggestions;	/* country suggestions made so far */
 };
 
-static const unsigned key_bits[N_KEYS] = {
+static const unsigned key_bits[FK_COUNT] = {
 	[FK_SECTOR] = FORM_F_SECTOR,
 	[FK_WEBSITE] = FORM_F_WEBSITE,
 	[FK_DESCRIPTION] = FORM_F_DESCRIPTION,
@@ -40,23 +39,22 @@ static const unsigned key_bits[N_KEYS] = {
 };
 
 /* The longest value of a key, where there is one limit for the whole. */
-static const size_t key_max[N_KEYS] = {
+static const size_t key_max[FK_COUNT] = {
 	[FK_ORGANISATION] = FORM_MAX_NAME,
 	[FK_WEBSITE] = FORM_MAX_WEBSITE,
 	[FK_DESCRIPTION] = FORM_MAX_DESCRIPTION,
 	[FK_INTERNSHIPS] = FORM_MAX_INTERNSHIPS,
 };
 
-/* s shortened for a message: at most QUOTE_MAX bytes, cut on a UTF-8
- * boundary, "..." appended when cut.  Returns buf. */
-static const char *
-quote(const char *s, char buf[QUOTE_MAX + 4])
+/* Shared with form_event.c; see form_int.h. */
+const char *
+form_quote(const char *s, char buf[FORM_QUOTE_MAX + 4])
 {
 	size_t n = 0;
 
 	while (s[n] != '\0') {
 		size_t l = hp_utf8_seqlen((const unsigned char *)s + n);
-		if (n + l > QUOTE_MAX)
+		if (n + l > FORM_QUOTE_MAX)
 			break;
 		n += l;
 	}
@@ -164,7 +162,7 @@ website_norm(const char *v)
 static void
 apply_website(struct applier *a, const struct form_raw *fr, const char *v)
 {
-	char q[QUOTE_MAX + 4];
+	char q[FORM_QUOTE_MAX + 4];
 
 	if (strcmp(v, "-") == 0)
 		return;
@@ -174,14 +172,14 @@ apply_website(struct applier *a, const struct form_raw *fr, const char *v)
 		problems_add(&a->f->errors, fr->line,
 		    "%s: gebruik een beveiligd adres: https://%s",
 		    "%s: use a secure address: https://%s", fr->written,
-		    quote(v + 7, q));
+		    form_quote(v + 7, q));
 		return;
 	}
 	if ((a->f->website = website_norm(v)) == NULL) {
 		problems_add(&a->f->errors, fr->line,
 		    "%s: \"%s\" is geen webadres (https://...)",
 		    "%s: \"%s\" is not a web address (https://...)", fr->written,
-		    quote(v, q));
+		    form_quote(v, q));
 		return;
 	}
 	/* The limit holds for what is stored and shown back in the form,
@@ -217,7 +215,7 @@ static void
 apply_contact(struct applier *a, const struct form_raw *fr, const char *v)
 {
 	struct form *f = a->f;
-	char *name = NULL, *email = NULL, q[QUOTE_MAX + 4];
+	char *name = NULL, *email = NULL, q[FORM_QUOTE_MAX + 4];
 
 	a->contact_key = fr->written;
 	if (strcmp(v, "-") == 0) {
@@ -235,7 +233,7 @@ apply_contact(struct applier *a, const struct form_raw *fr, const char *v)
 		    "%s: geen geldig e-mailadres in \"%s\"; schrijf Naam "
 		    "<naam@voorbeeld.nl>", "%s: no valid e-mail address in "
 		    "\"%s\"; write Name <name@example.org>", fr->written,
-		    quote(v, q));
+		    form_quote(v, q));
 		return;
 	}
 	for (size_t i = 0; i < f->n_contacts; i++)
@@ -345,7 +343,7 @@ static void
 country_unknown(struct applier *a, const struct form_raw *fr, char *p0)
 {
 	const char *name, *code = NULL;
-	char q[QUOTE_MAX + 4];
+	char q[FORM_QUOTE_MAX + 4];
 
 	p0[strcspn(p0, ",")] = '\0';
 	hp_trim(p0);
@@ -357,12 +355,12 @@ country_unknown(struct applier *a, const struct form_raw *fr, char *p0)
 		problems_add(&a->f->errors, fr->line,
 		    "%s: onbekend land \"%s\"; bedoelde u %s (%s)?",
 		    "%s: unknown country \"%s\"; did you mean %s (%s)?",
-		    fr->written, quote(p0, q), name, code);
+		    fr->written, form_quote(p0, q), name, code);
 	else
 		problems_add(&a->f->errors, fr->line,
 		    "%s: onbekend land \"%s\"; gebruik een landcode zoals DE of "
 		    "een landnaam", "%s: unknown country \"%s\"; use a code such "
-		    "as DE or a country name", fr->written, quote(p0, q));
+		    "as DE or a country name", fr->written, form_quote(p0, q));
 }
 
 static bool
@@ -398,7 +396,7 @@ static int
 activity_parse(struct applier *a, const struct form_raw *fr, char *s,
     struct activity *act)
 {
-	char *p1 = NULL, *p2 = NULL, *city = NULL, q[QUOTE_MAX + 4];
+	char *p1 = NULL, *p2 = NULL, *city = NULL, q[FORM_QUOTE_MAX + 4];
 	const char *code;
 
 	if ((p1 = strchr(s, ';')) != NULL) {
@@ -425,7 +423,7 @@ activity_parse(struct applier *a, const struct form_raw *fr, char *s,
 		    "partnerschap, uitwisseling, kantoor, netwerk, onderwijs, "
 		    "cultuur", "%s: unknown kind \"%s\"; choose one of trade, "
 		    "project, partnership, exchange, office, network, education, "
-		    "culture", fr->written, quote(p1, q));
+		    "culture", fr->written, form_quote(p1, q));
 		return -1;
 	}
 	if (p2 != NULL)
@@ -469,7 +467,7 @@ static void
 apply_scalar(struct applier *a, const struct form_raw *fr, const char *v)
 {
 	struct form *f = a->f;
-	char q[QUOTE_MAX + 4];
+	char q[FORM_QUOTE_MAX + 4];
 	bool clear = strcmp(v, "-") == 0;
 
 	switch (fr->key) {
@@ -488,7 +486,7 @@ apply_scalar(struct applier *a, const struct form_raw *fr, const char *v)
 			    "onderwijs, cultuur, maatschappelijk, overheid",
 			    "%s: unknown sector \"%s\"; choose one of economy, "
 			    "education, culture, civil-society, government",
-			    fr->written, quote(v, q));
+			    fr->written, form_quote(v, q));
 		break;
 	case FK_WEBSITE:
 		apply_website(a, fr, v);
@@ -518,7 +516,7 @@ apply_one(struct applier *a, const struct form_raw *fr)
 	const char *v = fr->value.data != NULL ? fr->value.data : "";
 	bool repeatable = fr->key == FK_CONTACT || fr->key == FK_ACTIVE_IN;
 
-	if (fr->key == FK_EVENT)
+	if (form_key_is_event(fr->key))
 		return;
 	f->present |= key_bits[fr->key];
 	if (fr->key == FK_ORGANISATION && f->organisation_line == 0)

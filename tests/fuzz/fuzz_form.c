@@ -1,14 +1,17 @@
 /*
- * libFuzzer target for form_read.  Input: the first line is the Subject,
- * the rest the body; the first byte's low bit picks the default language.
- * The country db is loaded once.  Besides crashes and sanitizer reports
- * it checks the reader's promises: limits hold, every problem has both
- * languages, contacts are sendable addresses, websites are https, and a
- * second read of the same input gives the same result.
+ * libFuzzer target for form_read and form_read_event.  Input: the first
+ * line is the Subject, the rest the body; the first byte's low bit picks
+ * the default language.  The country db is loaded once.  Besides crashes
+ * and sanitizer reports it checks the readers' promises: limits hold,
+ * every problem has both languages, contacts are sendable addresses,
+ * websites are https, an event without errors has a title, real dates
+ * in order, a well-formed zone and a normalised audience, and a second
+ * read of the same input gives the same result.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *       -Idaemon $(pkg-config --cflags jansson) tests/fuzz/fuzz_form.c \
- *       daemon/form.c daemon/form_cmd.c daemon/form_field.c daemon/addr.c \
+ *       daemon/form.c daemon/form_cmd.c daemon/form_field.c \
+ *       daemon/form_event.c daemon/addr.c \
  *       daemon/country.c daemon/util.c daemon/model.c daemon/buf.c \
  *       $(pkg-config --libs jansson) -o fuzz_form
  *   ./fuzz_form -max_total_time=20 tests/fuzz/corpus/form
@@ -84,6 +87,74 @@ same(const struct form *a, const struct form *b)
 	    hp_streq_null(a->description, b->description);
 }
 
+static bool
+time_sane(const struct itip_time *t)
+{
+	return t->year >= 2000 && t->year <= 2101 && t->month >= 1 &&
+	    t->month <= 12 && t->day >= 1 && t->day <= 31 && t->hour >= 0 &&
+	    t->hour <= 23 && t->minute >= 0 && t->minute <= 59 &&
+	    t->second == 0;
+}
+
+static bool
+time_before(const struct itip_time *a, const struct itip_time *b)
+{
+	const int x[] = { a->year, a->month, a->day, a->hour, a->minute };
+	const int y[] = { b->year, b->month, b->day, b->hour, b->minute };
+
+	for (size_t i = 0; i < 5; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i];
+	return false;
+}
+
+static void
+check_event(const struct event_form *ev, int r)
+{
+	check_problems(&ev->errors);
+	check_problems(&ev->warnings);
+	if ((r == 0) != (ev->errors.n == 0) || ev->audience == NULL ||
+	    ev->n_lines_read > FORM_MAX_LINES)
+		abort();
+	if (r != 0)
+		return;
+	if (ev->title == NULL || strlen(ev->title) > FORM_MAX_EVENT_TITLE ||
+	    !time_sane(&ev->start) || !time_sane(&ev->end) ||
+	    ev->start.all_day != ev->end.all_day ||
+	    time_before(&ev->end, &ev->start))
+		abort();
+	if (ev->tzid != NULL && (strlen(ev->tzid) > FORM_MAX_TZID ||
+	    ev->tzid[0] == '/' || strstr(ev->tzid, "..") != NULL ||
+	    strspn(ev->tzid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-") != strlen(ev->tzid)))
+		abort();
+	if (strcmp(ev->audience, "all") != 0 &&
+	    strncmp(ev->audience, "sector ", 7) != 0 &&
+	    strncmp(ev->audience, "network ", 8) != 0 &&
+	    !(strncmp(ev->audience, "country ", 8) == 0 &&
+	    strlen(ev->audience) == 10))
+		abort();
+	if (ev->event_id != NULL && (strlen(ev->event_id) > FORM_MAX_EVENT_ID ||
+	    strpbrk(ev->event_id, " \t\r\n<>\"'") != NULL))
+		abort();
+}
+
+static void
+fuzz_event(const char *subject, const char *body, size_t body_len)
+{
+	struct event_form a, b;
+	int ra = form_read_event(subject, body, body_len, db, &a);
+	int rb = form_read_event(subject, body, body_len, db, &b);
+
+	check_event(&a, ra);
+	if (ra != rb || a.errors.n != b.errors.n ||
+	    a.warnings.n != b.warnings.n || !hp_streq_null(a.title, b.title) ||
+	    !hp_streq_null(a.audience, b.audience))
+		abort();
+	event_form_clear(&a);
+	event_form_clear(&b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -106,6 +177,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!same(f, g))
 		abort();
 	(void)form_has_fields(f);
+	fuzz_event(subject, body, body_len);
 	form_free(f);
 	form_free(g);
 	free(subject);
