@@ -1,8 +1,11 @@
 /*
  * cli_events: `hanzepost events list [--json]` and `hanzepost events show
  * ID [--json]` -- the events with their state and the answers of the
- * invited.  ID is the Event-Id (the event's UID, as in the mails) or the
- * number `events list` shows.  Part of cli (cli.h).
+ * invited -- and `hanzepost events export ID`, the event as an .ics file
+ * for a website (METHOD:PUBLISH, no attendees, with its VTIMEZONE; built
+ * by events_calendar, the same calendar the invitations carry).  ID is
+ * the Event-Id (the event's UID, as in the mails) or the number `events
+ * list` shows.  Part of cli (cli.h).
  *
  * --json follows SPEC §10: list prints an array of events, show one
  * event object, each with an `attendees` array of {email, partstat,
@@ -18,17 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "config.h"
+#include "events_copy.h"
+#include "itip.h"
 #include "store.h"
 #include "util.h"
 
 static const char events_usage[] =
     "usage: hanzepost events list [--json]\n"
     "       hanzepost events show ID [--json]\n"
+    "       hanzepost events export ID > event.ics\n"
     "  ID is the Event-Id from the mails (the event's UID) or the number\n"
     "  that `events list` shows\n";
 
@@ -224,6 +231,49 @@ events_show(struct store *st, const char *id, bool json)
 	return rc;
 }
 
+/* The .ics of an approved (or cancelled) event: METHOD:PUBLISH. */
+static int
+events_export(const struct config *cfg, struct store *st, const char *id)
+{
+	struct store_event *ev = NULL;
+	char *cal = NULL, err[256];
+	size_t len = 0;
+	int found = event_find(st, id, &ev), rc = EX_OK;
+
+	if (found == -1)
+		return events_store_fail(st);
+	if (found == 0) {
+		fprintf(stderr, "hanzepost: no event %s (see `hanzepost events list`)\n", id);
+		return EX_DATAERR;
+	}
+	if (strcmp(ev->state, "approved") != 0 && strcmp(ev->state, "cancelled") != 0) {
+		fprintf(stderr, "hanzepost: event %s is %s: only approved or "
+		    "cancelled events are exported\n", ev->uid, ev->state);
+		rc = EX_DATAERR;
+	} else if (events_calendar(cfg, ev, ITIP_PUBLISH, NULL, time(NULL), &cal,
+	    &len, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hanzepost: event %s: %s\n", ev->uid, err);
+		rc = EX_DATAERR;
+	} else if (fwrite(cal, 1, len, stdout) != len)
+		rc = EX_IOERR;
+	free(cal);
+	store_event_free(ev);
+	return rc;
+}
+
+/* list [--json] | show ID [--json] | export ID */
+static bool
+events_args_ok(int nargs, char **argv, bool json)
+{
+	if (nargs < 2)
+		return false;
+	if (strcmp(argv[1], "list") == 0)
+		return nargs == 2;
+	if (strcmp(argv[1], "show") == 0)
+		return nargs == 3;
+	return strcmp(argv[1], "export") == 0 && nargs == 3 && !json;
+}
+
 int
 cli_events(const struct cli_opts *o, int argc, char **argv)
 {
@@ -232,15 +282,18 @@ cli_events(const struct cli_opts *o, int argc, char **argv)
 	bool json = argc >= 2 && strcmp(argv[argc - 1], "--json") == 0;
 	int nargs = argc - (json ? 1 : 0), rc;
 
-	if (nargs < 2 || (strcmp(argv[1], "list") == 0 ? nargs != 2 :
-	    strcmp(argv[1], "show") != 0 || nargs != 3)) {
+	if (!events_args_ok(nargs, argv, json)) {
 		fputs(events_usage, stderr);
 		return EX_USAGE;
 	}
 	if ((rc = cli_open_store(o, &cfg, &st)) != 0)
 		return rc;
-	rc = strcmp(argv[1], "list") == 0 ? events_list(st, json) :
-	    events_show(st, argv[2], json);
+	if (strcmp(argv[1], "list") == 0)
+		rc = events_list(st, json);
+	else if (strcmp(argv[1], "show") == 0)
+		rc = events_show(st, argv[2], json);
+	else
+		rc = events_export(cfg, st, argv[2]);
 	if (fflush(stdout) == EOF)
 		rc = EX_IOERR;
 	store_close(st);

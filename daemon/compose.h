@@ -204,4 +204,58 @@ int compose_boundary_for(const char *message_id, char *out, size_t outlen);
 void compose_message_id(const unsigned char rnd[16], const char *domain,
     char *out, size_t outlen);
 
+/* ---- invitations (compose_invite.c) ---- */
+
+#define COMPOSE_MAX_CALENDAR	(256 * 1024)	/* = ITIP_MAX_OUTPUT */
+
+struct compose_invite {
+	const char *from_name, *from_addr;	/* the office mailbox */
+	const char *to_name, *to_addr;		/* the invited subscriber */
+	const char *subject;		/* UTF-8; NULL = empty */
+	const char *message_id;		/* without <>, must contain '@' */
+	time_t date;
+	int tz_offset_minutes;
+	const char *content_language;	/* "nl"/"en" or NULL */
+	const char *text;		/* text/plain, UTF-8, required */
+	const char *html;		/* text/html, UTF-8; NULL = none */
+	/* The VCALENDAR as itip_build wrote it (CRLF lines, UTF-8), sent
+	 * byte for byte; its METHOD line must say method. */
+	const char *calendar;
+	size_t calendar_len;
+	const char *method;		/* "REQUEST" or "CANCEL" */
+	/* The subscriber's own unsubscribe address, required:
+	 * List-Unsubscribe: <mailto:...> (the events list). */
+	const char *unsubscribe_mailto;
+};
+
+/*
+ * Build one invitation (or cancellation) copy in the shape of SPEC §7:
+ *
+ *   multipart/mixed
+ *     multipart/alternative          (first child: Outlook 2007 looks
+ *       text/plain; charset=UTF-8     nowhere else)
+ *       text/html; charset=UTF-8     (when html is set)
+ *       text/calendar; method=M; charset=UTF-8   base64
+ *     application/ics; name="invite.ics"         base64,
+ *       Content-Disposition: attachment; filename="invite.ics"
+ *
+ * Text and HTML are 7bit or quoted-printable as in compose_mailing_message;
+ * both calendar parts are base64 (libetpan's writer, lines of 76), so no
+ * relay re-wraps the CRLF and the 75-octet folding.  The header has From,
+ * To, Date, Message-ID, Subject, Auto-Submitted: auto-generated,
+ * Content-Language (when set) and List-Unsubscribe; no List-Id or
+ * Precedence (an invitation is personal mail) and no Return-Path.  Both
+ * boundaries derive from the Message-ID (the outer one is
+ * compose_boundary_for(message_id)), so the same ci gives the same bytes.
+ *
+ * Returns 0 with *out (NUL-terminated, caller frees) and *len, or -1 with
+ * a one-line reason in err: anything compose_text_message refuses, no
+ * text, an unsupported method, a calendar that is empty, too long
+ * (COMPOSE_MAX_CALENDAR), not UTF-8, holds NUL, does not begin with
+ * BEGIN:VCALENDAR or whose METHOD differs from method, or an invalid
+ * unsubscribe address.
+ */
+int compose_invite_message(const struct compose_invite *ci, char **out,
+    size_t *len, char *err, size_t errlen);
+
 #endif

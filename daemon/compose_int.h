@@ -57,4 +57,17 @@ int compose_message_write(struct mailimf_fields *fields, struct mailmime *part,
  * octets (RFC 5322 §2.1.1): checked on every message we write. */
 bool compose_lines_ok(const char *s, size_t len);
 
+/* Does a candidate boundary occur in an encoded part?  One test per
+ * message layout; arg is the layout's parts. */
+typedef bool compose_boundary_taken_fn(const char *candidate, const void *arg);
+
+/* The first of compose_boundary_for(seed), then it + ".01" .. ".99", that
+ * taken() rejects for no part.  0, or -1 when none is free. */
+int compose_boundary_pick(const char *seed, compose_boundary_taken_fn *taken,
+    const void *arg, char *out, size_t outlen);
+
+/* Append "<mailto:ADDR>" to b, percent-encoding what a mailto URI needs
+ * (RFC 6068).  0, or -1 when b is full. */
+int compose_mailto_put(struct buf *b, const char *addr);
+
 #endif

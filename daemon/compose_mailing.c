@@ -79,12 +79,22 @@ occurs_in(const char *needle, const struct buf *b)
 	return b->len > 0 && memmem(b->data, b->len, needle, strlen(needle)) != NULL;
 }
 
-/* Does a candidate boundary occur in a part?  One test per layout. */
-typedef bool boundary_taken_fn(const char *candidate, const void *arg);
+int
+compose_mailto_put(struct buf *b, const char *addr)
+{
+	int bad = buf_puts(b, "<mailto:");
 
-/* The first candidate that taken() rejects for no part. */
-static int
-boundary_pick(const char *message_id, boundary_taken_fn *taken,
+	for (const char *p = addr; *p != '\0'; p++) {
+		if (strchr(ALNUM "-._~!$'()*+,;:@", *p) != NULL)
+			bad |= buf_putc(b, *p);
+		else
+			bad |= buf_printf(b, "%%%02X", (unsigned char)*p);
+	}
+	return bad | buf_putc(b, '>');
+}
+
+int
+compose_boundary_pick(const char *message_id, compose_boundary_taken_fn *taken,
     const void *arg, char *out, size_t outlen)
 {
 	size_t n;
@@ -130,7 +140,7 @@ alternative_new(const char *message_id, const struct buf *text, bool text7,
 	clist *parts = NULL;
 	const struct buf both[2] = { *text, *html };
 
-	if (boundary_pick(message_id, bufs_taken, both, boundary,
+	if (compose_boundary_pick(message_id, bufs_taken, both, boundary,
 	    sizeof(boundary)) == -1) {
 		hp_errf(err, errlen, "every multipart boundary candidate occurs in a part");
 		return NULL;
@@ -250,14 +260,7 @@ unsubscribe_render(const struct compose_mailing *cm, char **out, char *err,
 	if (cm->unsubscribe_https != NULL && !url_ok(cm->unsubscribe_https))
 		return hp_errf(err, errlen, "unsubscribe URL is not a plain https URL");
 	buf_init(&b, 4096);
-	bad |= buf_puts(&b, "<mailto:");
-	for (const char *p = addr; *p != '\0'; p++) {
-		if (strchr(ALNUM "-._~!$'()*+,;:@", *p) != NULL)
-			bad |= buf_putc(&b, *p);
-		else
-			bad |= buf_printf(&b, "%%%02X", (unsigned char)*p);
-	}
-	bad |= buf_putc(&b, '>');
+	bad |= compose_mailto_put(&b, addr);
 	if (cm->unsubscribe_https != NULL)
 		bad |= buf_printf(&b, ", <%s>", cm->unsubscribe_https);
 	if (bad) {
@@ -636,7 +639,7 @@ compose_mailing_framed(const struct compose_mailing *cm,
 	framed_part_init(&parts[1]);
 	if (framed_part_encode(text, &parts[0]) != 0 ||
 	    (html != NULL && framed_part_encode(html, &parts[1]) != 0) ||
-	    (html != NULL && boundary_pick(cm->message_id, framed_taken, parts,
+	    (html != NULL && compose_boundary_pick(cm->message_id, framed_taken, parts,
 	    boundary, sizeof(boundary)) == -1)) {
 		rc = framed_slow(cm, text, html, out, len, err, errlen);
 		goto done;

@@ -29,6 +29,7 @@
 
 #include "bounce.h"
 #include "dsn.h"
+#include "events.h"
 #include "log.h"
 #include "mailer.h"
 #include "mailing_policy.h"
@@ -43,7 +44,7 @@
 #define MAX_PARTS	8	/* languages of one mailing */
 #define ADDR_MAX	512
 
-/* How a copy of each kind of mailing is built (issue 5 adds invitations).
+/* How a copy of each kind of mailing is built.
  * A kind may also offer a copier: state built once per (mailing, part)
  * that makes each copy cheaper and gives the same bytes as build. */
 static void *nl_copier_open(struct app *, const struct store_mailing *,
@@ -66,6 +67,9 @@ static const struct mailing_kind {
 } kinds[] = {
 	{ "newsletter", newsletter_build_copy, nl_copier_open,
 	  nl_copier_run, nl_copier_close },
+	/* Invitations are rendered whole per copy (hundreds, not 100,000). */
+	{ EVENTS_KIND_REQUEST, events_build_copy, NULL, NULL, NULL },
+	{ EVENTS_KIND_CANCEL, events_build_copy, NULL, NULL, NULL },
 };
 
 /* The newsletter copier behind the kind table's untyped slots. */

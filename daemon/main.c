@@ -41,7 +41,8 @@ static const struct subcommand subcommands[] = {
 	  "                             the next issue as it would go out (--json: its template context)\n"
 	  "  newsletter send            create an issue now, outside the schedule; `send --once` or `run` delivers it" },
 	{ "events", cli_events, "events list [--json]       the events, their state and the answers counted\n"
-	  "  events show ID [--json]    one event (ID: its Event-Id or number) with every invitee's answer" },
+	  "  events show ID [--json]    one event (ID: its Event-Id or number) with every invitee's answer\n"
+	  "  events export ID           the event as an .ics file (METHOD:PUBLISH) for a website" },
 	{ "queue", cli_queue, "queue list [--json]        replies and mailing copies not yet delivered, and failures\n"
 	  "  queue retry [ID | --all]   put failed rows back in the queue" },
 	{ "template", cli_template, "template render FILE DATA.json [--partials DIR]\n"
