@@ -15,6 +15,7 @@
 
 #include "access.h"
 #include "addr.h"
+#include "events.h"
 #include "log.h"
 #include "newsletter.h"
 #include "registry.h"
@@ -320,7 +321,13 @@ execute_pending(struct request *r, const struct store_pending *p, bool reject,
 	json_object_set_new(outcome, "kind_remove", json_boolean(!strcmp(p->kind, "remove")));
 	if (strcmp(p->kind, "subscribe") == 0)
 		rc = reject ? HP_OK : subscribe_confirmed(r, p, payload, item);
-	else {
+	else if (strcmp(p->kind, "event") == 0) {
+		rc = events_decide(r->app, p, reject, r->m->from_addr, r->now, outcome);
+		/* The moderator hears what became of it too. */
+		json_object_set(item, "event", json_object_get(outcome, "event"));
+		if (rc == HP_OK)
+			rc = tell_requester(r, p, payload, outcome);
+	} else {
 		if (!reject && strcmp(p->kind, "remove") == 0)
 			rc = remove_org(r, p, outcome);
 		else if (!reject)
@@ -674,6 +681,7 @@ commands_run(struct request *r)
 {
 	json_t *shown = json_array(), *not_found = json_array();
 	json_t *unavailable = json_array(), *tokens = json_array();
+	json_t *cancels = json_array(), *attendees = json_array();
 	enum hp_status rc = HP_OK;
 	bool help = false;
 
@@ -708,9 +716,14 @@ commands_run(struct request *r)
 			rc = commands_preview(r);
 			break;
 		case FORM_CMD_CANCEL:
-			json_array_append_new(unavailable, json_pack("{s:s}",
-			    "command", form_cmd_name(cmd->cmd, r->lang)));
+		case FORM_CMD_ATTENDEES: {
+			json_t *item = json_object();
+			json_array_append_new(cmd->cmd == FORM_CMD_CANCEL ? cancels :
+			    attendees, item);
+			rc = cmd->cmd == FORM_CMD_CANCEL ? events_cancel(r, cmd->args,
+			    item) : events_attendees(r, cmd->args, item);
 			break;
+		}
 		}
 	}
 	json_object_set_new(r->ctx, "help", json_boolean(help));
@@ -718,5 +731,7 @@ commands_run(struct request *r)
 	json_object_set_new(r->ctx, "not_found", not_found);
 	json_object_set_new(r->ctx, "unavailable", unavailable);
 	json_object_set_new(r->ctx, "tokens", tokens);
+	json_object_set_new(r->ctx, "cancel", cancels);
+	json_object_set_new(r->ctx, "attendees", attendees);
 	return rc;
 }

@@ -117,6 +117,7 @@ enum form_cmd {
 	FORM_CMD_REMOVE,
 	FORM_CMD_PREVIEW,
 	FORM_CMD_CANCEL,
+	FORM_CMD_ATTENDEES,	/* attendees/deelnemers EVENT-ID, as cancel */
 };
 
 struct form_command {

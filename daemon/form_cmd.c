@@ -28,6 +28,7 @@ static const struct {
 	{ FORM_CMD_REMOVE, { "verwijder", "remove" } },
 	{ FORM_CMD_PREVIEW, { "voorbeeld", "preview" } },
 	{ FORM_CMD_CANCEL, { "annuleer", "cancel" } },
+	{ FORM_CMD_ATTENDEES, { "deelnemers", "attendees" } },
 };
 
 /* Words that make "show ..." / "remove ..." prose, not a name. */
@@ -164,6 +165,7 @@ args_fit(enum form_cmd cmd, const char *a)
 	case FORM_CMD_REJECT:
 		return a != NULL && args_token(a, true, false);
 	case FORM_CMD_CANCEL:
+	case FORM_CMD_ATTENDEES:
 		return a != NULL && args_token(a, false, true);
 	}
 	return false;

@@ -19,6 +19,7 @@
 #include "access.h"
 #include "bounce.h"
 #include "commands.h"
+#include "events.h"
 #include "reply.h"
 #include "util.h"
 
@@ -146,6 +147,52 @@ warnings_json(const struct form *f, enum lang lang)
 	return a;
 }
 
+/*
+ * Outlook's answer to an invitation when it sends Rich Text: the subject
+ * "Accepted: ..." and a winmail.dat, no calendar part we could read.  The
+ * parser does not report TNEF parts, so the subject of a message without
+ * a form or a command is the sign; such a message goes to a person (the
+ * office is told) instead of getting the format explained.
+ */
+static bool
+tnef_answer(const struct msg *m)
+{
+	static const char *const prefixes[] = { "accepted:", "declined:",
+	    "tentative:", "tentatively accepted:", "geaccepteerd:", "geweigerd:",
+	    "afgewezen:", "voorlopig geaccepteerd:", "voorlopig:" };
+
+	if (m->calendar != NULL || m->subject == NULL)
+		return false;
+	for (size_t i = 0; i < HP_NELEM(prefixes); i++)
+		if (strncasecmp(m->subject, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* A calendar answer (or what must have been one): recorded or outdated
+ * ones are done with, the rest waits for a person. */
+static enum hp_status
+handle_answer(struct app *app, const struct msg *m, struct handled *h,
+    time_t now)
+{
+	enum hp_status rc = events_handle_reply(app, m, now, &h->outcome);
+
+	h->folder = strcmp(h->outcome, "rsvp") == 0 ||
+	    strcmp(h->outcome, "rsvp_old") == 0 ?
+	    app->cfg->mailbox.processed_folder : app->cfg->mailbox.held_folder;
+	return rc;
+}
+
+/* A calendar that submits an event: METHOD PUBLISH, REQUEST or none. */
+static bool
+event_calendar(const struct msg *m)
+{
+	const char *meth = m->calendar_method;
+
+	return m->calendar != NULL && (meth == NULL ||
+	    strcasecmp(meth, "PUBLISH") == 0 || strcasecmp(meth, "REQUEST") == 0);
+}
+
 /* A person's mail: the form and the commands it holds, one reply. */
 static enum hp_status
 handle_request(struct app *app, const struct msg *m, struct handled *h,
@@ -157,13 +204,19 @@ handle_request(struct app *app, const struct msg *m, struct handled *h,
 	    access_authenticated(app, m), json_object(), now };
 	enum hp_status rc = HP_OK;
 	bool fields = form_has_fields(f);
+	bool event = f->has_event_keys || m->calendar != NULL;
 
 	h->folder = app->cfg->mailbox.processed_folder;
 	h->outcome = "command";
 	json_object_set_new(r.ctx, "warnings", warnings_json(f, r.lang));
 	json_object_set_new(r.ctx, "has_warnings", json_boolean(f->warnings.n > 0));
-	if (fields) {
-		rc = commands_form(&r, &h->outcome);
+	if (!event && !fields && f->n_commands == 0 && tnef_answer(m)) {
+		rc = handle_answer(app, m, h, now);
+		goto done;
+	}
+	if (event || fields) {
+		rc = event ? events_submit(&r, &h->outcome) :
+		    commands_form(&r, &h->outcome);
 		if (rc == HP_REJECT) {
 			h->folder = app->cfg->mailbox.rejected_folder;
 			rc = HP_OK;
@@ -171,7 +224,7 @@ handle_request(struct app *app, const struct msg *m, struct handled *h,
 	}
 	if (rc == HP_OK)
 		rc = commands_run(&r);
-	if (rc == HP_OK && !fields && f->n_commands == 0) {
+	if (rc == HP_OK && !event && !fields && f->n_commands == 0) {
 		/* Nothing we understood: explain the format, once. */
 		h->folder = app->cfg->mailbox.rejected_folder;
 		h->outcome = "not-understood";
@@ -180,6 +233,7 @@ handle_request(struct app *app, const struct msg *m, struct handled *h,
 	}
 	if (rc == HP_OK)
 		rc = reply_queue(app, m, r.lang, "reply.txt", r.ctx, now);
+done:
 	json_decref(r.ctx);
 	form_free(f);
 	return rc;
@@ -242,12 +296,7 @@ handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
 	case CLASS_BOUNCE:
 		return handle_bounce(c->app, m, h, why, now);
 	case CLASS_CALENDAR_REPLY:
-		/* Kept for the RSVP handler of a later release. */
-		h->folder = cfg->mailbox.held_folder;
-		h->outcome = classify_name(cls);
-		log_info("ingest held msgid=<%s> class=%s reason=\"%s\"",
-		    m->message_id ? m->message_id : "", classify_name(cls), why);
-		return HP_OK;
+		return handle_answer(c->app, m, h, now);
 	case CLASS_AUTOMATED:
 		h->folder = cfg->mailbox.rejected_folder;
 		h->outcome = "automated";
@@ -266,6 +315,14 @@ handle_new(struct cycle *c, const struct msg *m, struct handled *h, time_t now)
 	}
 	if (h->too_large)
 		return answer_too_large(c->app, m, h, now);
+	if (m->calendar != NULL && !event_calendar(m)) {
+		/* COUNTER, REFRESH, CANCEL from outside: for a person. */
+		h->folder = cfg->mailbox.held_folder;
+		h->outcome = "calendar-other";
+		log_info("ingest held msgid=<%s> class=calendar method=%s",
+		    m->message_id ? m->message_id : "", m->calendar_method);
+		return HP_OK;
+	}
 	if (commands_is_intro(m)) {
 		rc = commands_intro(c->app, m, now, &h->outcome);
 		h->folder = strcmp(h->outcome, "intro") == 0 ?

@@ -31,7 +31,11 @@
  *                      active, count = organisations active there, by
  *                      count (descending) then name
  *   internships        [{organisation, internships}] by organisation
- *   events             [] (upcoming events: issue 5)
+ *   events             [{summary, start, end, date, location, event_id,
+ *                      accepted, declined, tentative, invited}]: the
+ *                      approved events not over yet, by start
+ *                      (events_upcoming_json); date is the localised
+ *                      "when" text
  *   has_intro, has_new_organisations, has_changed_activities,
  *   has_countries, has_internships, has_events: booleans
  *   office             {name, address}: the office's display name (its
@@ -44,6 +48,7 @@
 #include <libical/ical.h>
 
 #include "buf.h"
+#include "events.h"
 #include "newsletter.h"
 #include "newsletter_int.h"
 #include "sched.h"
@@ -465,7 +470,7 @@ newsletter_context(struct app *app, enum lang lang, time_t now, char *err,
     size_t errlen)
 {
 	const struct config *cfg = app->cfg;
-	json_t *ctx = json_object();
+	json_t *ctx = json_object(), *events;
 
 	json_object_set_new(ctx, "issue", issue_json(app, lang, now));
 	if (add_intro(app, ctx, err, errlen) == -1 ||
@@ -473,8 +478,13 @@ newsletter_context(struct app *app, enum lang lang, time_t now, char *err,
 		json_decref(ctx);
 		return NULL;
 	}
-	json_object_set_new(ctx, "events", json_array());
-	json_object_set_new(ctx, "has_events", json_false());
+	if ((events = events_upcoming_json(app, lang, now)) == NULL) {
+		hp_errf(err, errlen, "events: %s", store_error(app->store));
+		json_decref(ctx);
+		return NULL;
+	}
+	json_object_set_new(ctx, "has_events", json_boolean(json_array_size(events) > 0));
+	json_object_set_new(ctx, "events", events);
 	json_object_set_new(ctx, "office", json_pack("{s:s,s:s}", "name",
 	    cfg->office.name ? cfg->office.name : cfg->office.address, "address",
 	    cfg->office.address));
