@@ -148,25 +148,15 @@ warnings_json(const struct form *f, enum lang lang)
 }
 
 /*
- * Outlook's answer to an invitation when it sends Rich Text: the subject
- * "Accepted: ..." and a winmail.dat, no calendar part we could read.  The
- * parser does not report TNEF parts, so the subject of a message without
- * a form or a command is the sign; such a message goes to a person (the
- * office is told) instead of getting the format explained.
+ * Outlook's answer to an invitation when it sends Rich Text: "Accepted:
+ * ..." with only a winmail.dat (TNEF), no calendar part we could read.
+ * It goes to a person (the office is told) instead of getting the form
+ * format explained; a TNEF part beside a form or commands is ignored.
  */
 static bool
 tnef_answer(const struct msg *m)
 {
-	static const char *const prefixes[] = { "accepted:", "declined:",
-	    "tentative:", "tentatively accepted:", "geaccepteerd:", "geweigerd:",
-	    "afgewezen:", "voorlopig geaccepteerd:", "voorlopig:" };
-
-	if (m->calendar != NULL || m->subject == NULL)
-		return false;
-	for (size_t i = 0; i < HP_NELEM(prefixes); i++)
-		if (strncasecmp(m->subject, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	return false;
+	return m->has_tnef && m->calendar == NULL;
 }
 
 /* A calendar answer (or what must have been one): recorded or outdated

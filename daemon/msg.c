@@ -581,6 +581,9 @@ scan(struct msg *m, struct mailmime *mm, unsigned depth, unsigned *parts)
 	else if (m->calendar == NULL && (type_is(mm, "text", "calendar") ||
 	    type_is(mm, "application", "ics") || ends_with_ics(pi.filename)))
 		set_calendar(m, mm, &pi);
+	else if (type_is(mm, "application", "ms-tnef") ||
+	    (pi.filename != NULL && strcasecmp(pi.filename, "winmail.dat") == 0))
+		m->has_tnef = true;
 }
 
 static void

@@ -66,6 +66,9 @@ struct msg {
 	char *calendar;		/* first text/calendar part or .ics attachment, NULL when none */
 	char *calendar_method;	/* its Content-Type method=, upper-cased, NULL when absent */
 	bool calendar_is_attachment;
+	/* An application/ms-tnef part (Outlook's winmail.dat) was seen: its
+	 * contents are Outlook's own format, which we do not read. */
+	bool has_tnef;
 	size_t raw_size;	/* bytes given to msg_parse */
 };
 

@@ -5,7 +5,7 @@
  * Layout, all integers little-endian:
  *   u8  version (1)
  *   u8  flags: bit 0 has_return_path, bit 1 text_from_html,
- *       bit 2 calendar_is_attachment; other bits zero
+ *       bit 2 calendar_is_attachment, bit 3 has_tnef; other bits zero
  *   u64 raw_size
  *   the strings of fields[] below, in that order, each as
  *       u32 length (0xffffffff = NULL) and that many bytes, no NUL
@@ -29,6 +29,7 @@
 #define F_RETURN_PATH 0x01
 #define F_FROM_HTML 0x02
 #define F_CAL_ATTACH 0x04
+#define F_TNEF 0x08
 
 enum { ONE_LINE, MULTI_LINE };
 
@@ -110,7 +111,8 @@ msg_encode(const struct msg *m, struct buf *out)
 		return -1;
 	head[1] = (unsigned char)((m->has_return_path ? F_RETURN_PATH : 0) |
 	    (m->text_from_html ? F_FROM_HTML : 0) |
-	    (m->calendar_is_attachment ? F_CAL_ATTACH : 0));
+	    (m->calendar_is_attachment ? F_CAL_ATTACH : 0) |
+	    (m->has_tnef ? F_TNEF : 0));
 	if (buf_append(out, head, sizeof(head)) == -1 ||
 	    put_u64(out, (uint64_t)m->raw_size) == -1)
 		return -1;
@@ -228,13 +230,15 @@ msg_decode(const char *data, size_t len, struct msg **out)
 	if (data == NULL || len > MSG_ENCODED_MAX)
 		return -1;
 	if (get_bytes(&r, head, sizeof(head)) == -1 || head[0] != WIRE_VERSION ||
-	    (head[1] & ~(F_RETURN_PATH | F_FROM_HTML | F_CAL_ATTACH)) != 0 ||
+	    (head[1] & ~(F_RETURN_PATH | F_FROM_HTML | F_CAL_ATTACH |
+	    F_TNEF)) != 0 ||
 	    get_u64(&r, &raw_size) == -1 || raw_size > SIZE_MAX)
 		return -1;
 	m = xcalloc(1, sizeof(*m));
 	m->has_return_path = (head[1] & F_RETURN_PATH) != 0;
 	m->text_from_html = (head[1] & F_FROM_HTML) != 0;
 	m->calendar_is_attachment = (head[1] & F_CAL_ATTACH) != 0;
+	m->has_tnef = (head[1] & F_TNEF) != 0;
 	m->raw_size = (size_t)raw_size;
 	for (size_t i = 0; i < HP_NELEM(fields); i++)
 		if (get_str(&r, fields[i].max, fields[i].lines,

@@ -428,6 +428,21 @@ test_ics_attachment(void **state)
 	msg_free(m);
 }
 
+/* Outlook's Rich Text answer: only a winmail.dat, no calendar. */
+static void
+test_tnef_answer(void **state)
+{
+	struct msg *m = parse_case("tnef-answer.eml");
+
+	(void)state;
+	assert_true(m->has_tnef);
+	assert_null(m->calendar);
+	msg_free(m);
+	m = parse_case("ics-attachment.eml");
+	assert_false(m->has_tnef);
+	msg_free(m);
+}
+
 static void
 test_forwarded_not_body(void **state)
 {
@@ -638,6 +653,7 @@ full_msg(void)
 	m->calendar = xstrdup("BEGIN:VCALENDAR\nEND:VCALENDAR\n");
 	m->calendar_method = xstrdup("REPLY");
 	m->calendar_is_attachment = true;
+	m->has_tnef = true;
 	m->raw_size = 123456789;
 	return m;
 }
@@ -662,6 +678,7 @@ test_wire_round_trip(void **state)
 	assert_string_equal(d->delivered_to, "bounce+1@example.org");
 	assert_string_equal(d->return_path, "");
 	assert_true(d->has_return_path && d->text_from_html && d->calendar_is_attachment);
+	assert_true(d->has_tnef);
 	assert_int_equal(d->n_authres, 2);
 	assert_string_equal(d->authres[0], "mx; dkim=pass");
 	assert_string_equal(d->authres[1], "");
@@ -795,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_dsn),
 		cmocka_unit_test(test_calendar_reply),
 		cmocka_unit_test(test_ics_attachment),
+		cmocka_unit_test(test_tnef_answer),
 		cmocka_unit_test(test_forwarded_not_body),
 		cmocka_unit_test(test_odd_messages),
 		cmocka_unit_test(test_not_a_message),
