@@ -410,6 +410,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "  JOIN org_networks n ON n.org_id = c.org_id"
 	    "  WHERE c.email = s.email AND n.name = ?4 COLLATE NOCASE)))"
 	    " ORDER BY s.id",
+	[S_EV_SUPERSEDE] = "UPDATE deliveries SET state = 'skipped', updated_at = ?2"
+	    " WHERE state = 'queued' AND mailing_id IN"
+	    " (SELECT id FROM mailings WHERE event_id = ?1)",
 	[S_ATT_INVITE] = "INSERT OR IGNORE INTO event_attendees (event_id, email,"
 	    " name, invited_at) SELECT ?1, email, name, ?2 FROM deliveries"
 	    " WHERE mailing_id = ?3",

@@ -262,7 +262,7 @@ int store_outbox_count_to(struct store *st, const char *recipient,
 
 struct store_pending {
 	int64_t id;
-	char *kind;		/* "update", "new_org", "remove", "subscribe" */
+	char *kind;		/* "update", "new_org", "remove", "subscribe", "event" */
 	char *org_name;		/* NULL when none */
 	char *sector;		/* canonical English name; NULL when none */
 	char *requester;	/* the address that asked */
@@ -635,7 +635,8 @@ int store_event_list(struct store *st, time_t after,
  * with invited_only, those already invited to the event (updates and
  * cancellations reach exactly the people who had the invitation).  Every
  * recipient is recorded as invited (store_attendee_*) in the same
- * transaction.  0 with *id and *n_recipients, -1. */
+ * transaction, and copies of earlier mailings of the event that are still
+ * queued are skipped (superseded).  0 with *id and *n_recipients, -1. */
 int store_mailing_create_for_event(struct store *st, const char *kind,
     const char *label, int64_t event_id, const char *audience,
     bool invited_only, const struct store_mailing_part *parts,

@@ -249,7 +249,12 @@ event_mailing_rows(struct store *st, const char *kind, const char *label,
     const struct store_mailing_part *parts, size_t n_parts, time_t now,
     int64_t *id, size_t *n)
 {
-	if (store_mailing_insert(st, kind, label, 0, "events", parts, n_parts,
+	/* What is still queued of an earlier invitation is out of date: the
+	 * new mailing reaches the same people with the current event. */
+	if (store_run_ints(st, S_EV_SUPERSEDE,
+	    (const int64_t[]){ event_id, (int64_t)now }, 2, NULL,
+	    "supersede earlier invitations") == -1 ||
+	    store_mailing_insert(st, kind, label, 0, "events", parts, n_parts,
 	    now, id) == -1 ||
 	    store_run_ints(st, S_ML_SET_EVENT, (const int64_t[]){ *id, event_id },
 	    2, NULL, "tie the mailing to its event") == -1 ||

@@ -118,6 +118,7 @@ test_audience_and_invited(void **state)
 	struct store *st = *state;
 	struct store_mailing_part part = { "nl", "Uitnodiging", "tekst", NULL };
 	struct store_rsvp_counts c;
+	struct store_mailing *old = NULL;
 	int64_t ev, m = 0, ev_of = 0;
 	size_t n = 0;
 
@@ -137,10 +138,18 @@ test_audience_and_invited(void **state)
 	assert_int_equal(store_mailing_create_for_event(st, "invitation", "x", ev,
 	    "all", false, &part, 1, 400, &m, &n), 0);
 	assert_int_equal(n, 2);		/* carla is not on the events list */
-	/* Both are invited now; an update goes to exactly them. */
+	/* Both are invited now; an update goes to exactly them, and the
+	 * copies still queued from before are superseded. */
 	assert_int_equal(store_mailing_create_for_event(st, "invitation", "x", ev,
 	    "all", true, &part, 1, 500, &m, &n), 0);
 	assert_int_equal(n, 2);
+	assert_int_equal(store_mailing_get(st, m - 1, &old), 1);
+	assert_int_equal(old->n_queued, 0);
+	assert_int_equal(old->n_skipped, 2);
+	store_mailing_free(old);
+	assert_int_equal(store_mailing_get(st, m, &old), 1);
+	assert_int_equal(old->n_queued, 2);
+	store_mailing_free(old);
 	assert_int_equal(store_attendee_counts(st, ev, &c), 0);
 	assert_int_equal(c.invited, 2);
 	assert_int_equal(store_mailing_create_for_event(st, "invitation", "x", ev,
