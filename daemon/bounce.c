@@ -449,22 +449,13 @@ fail:
 	return ctx;
 }
 
-/* Queue the summary to the office and each admin as a notice (kind
- * mailing: neither counted by nor stopped by the reply rate limit). */
+/* The summary goes to the admins as a notice (kind mailing: neither
+ * counted by nor stopped by the reply rate limit). */
 static int
 summary_send(struct app *app, json_t *ctx, time_t now)
 {
-	const struct config *cfg = app->cfg;
-	enum hp_status rc;
-
-	rc = reply_notify(app, cfg->office.address, cfg->office.language,
-	    BOUNCE_SUMMARY_TEMPLATE, ctx, now);
-	for (size_t i = 0; i < cfg->office.n_admins && rc == HP_OK; i++)
-		if (strcasecmp(cfg->office.admins[i], cfg->office.address) != 0)
-			rc = reply_notify(app, cfg->office.admins[i],
-			    cfg->office.language, BOUNCE_SUMMARY_TEMPLATE, ctx,
-			    now);
-	return rc == HP_OK ? 0 : -1;
+	return reply_notify_office(app, BOUNCE_SUMMARY_TEMPLATE, ctx, now) ==
+	    HP_OK ? 0 : -1;
 }
 
 int

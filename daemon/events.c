@@ -544,6 +544,7 @@ submit_new(struct request *r, struct draft *d, bool approve, json_t *res,
 		rc = events_invite(r->app, &ev, EVENTS_KIND_REQUEST, false, r->now, &n);
 		json_object_set_new(res, "approved", json_true());
 		json_object_set_new(res, "recipients", json_integer((json_int_t)n));
+	json_object_set_new(res, "recipients_one", json_boolean(n == 1));
 		*outcome = "event_approved";
 	} else if (rc == HP_OK) {
 		rc = hold(r, &ev, NULL, res);
@@ -609,6 +610,7 @@ submit_update(struct request *r, struct draft *d, struct store_event *old,
 		return rc;
 	}
 	json_object_set_new(res, "recipients", json_integer((json_int_t)n));
+	json_object_set_new(res, "recipients_one", json_boolean(n == 1));
 	if (rc == HP_OK)
 		set_event_json(res, old, r->lang);
 	return rc;
@@ -722,6 +724,7 @@ approve(struct app *app, struct store_event *ev, const struct store_event *updat
 		json_object_set_new(res, "approved", json_true());
 	}
 	json_object_set_new(res, "recipients", json_integer((json_int_t)n));
+	json_object_set_new(res, "recipients_one", json_boolean(n == 1));
 	return rc;
 }
 

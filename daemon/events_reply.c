@@ -205,6 +205,7 @@ events_cancel(struct request *r, const char *event_id, json_t *item)
 			rc = events_invite(r->app, ev, EVENTS_KIND_CANCEL, true, r->now, &n);
 		json_object_set_new(item, "cancelled", json_true());
 		json_object_set_new(item, "recipients", json_integer((json_int_t)n));
+		json_object_set_new(item, "recipients_one", json_boolean(n == 1));
 	}
 done:
 	store_event_free(ev);
@@ -218,7 +219,6 @@ static enum hp_status
 answer_unreadable(struct app *app, const struct msg *m, const char *why,
     time_t now, const char **outcome)
 {
-	const struct config *cfg = app->cfg;
 	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s}", "from", m->from_addr ?
 	    m->from_addr : "", "answer_subject", m->subject ? m->subject : "",
 	    "message_id", m->message_id ? m->message_id : "", "reason", why);
@@ -228,12 +228,7 @@ answer_unreadable(struct app *app, const struct msg *m, const char *why,
 	log_warnx("events rsvp unreadable msgid=<%s> from=%s: %s",
 	    m->message_id ? m->message_id : "", m->from_addr ? m->from_addr : "-",
 	    why);
-	rc = reply_notify(app, cfg->office.address, cfg->office.language,
-	    "rsvp-unreadable.txt", ctx, now);
-	for (size_t i = 0; i < cfg->office.n_admins && rc == HP_OK; i++)
-		if (strcasecmp(cfg->office.admins[i], cfg->office.address) != 0)
-			rc = reply_notify(app, cfg->office.admins[i],
-			    cfg->office.language, "rsvp-unreadable.txt", ctx, now);
+	rc = reply_notify_office(app, "rsvp-unreadable.txt", ctx, now);
 	json_decref(ctx);
 	return rc;
 }
@@ -315,6 +310,15 @@ events_handle_reply(struct app *app, const struct msg *m, time_t now,
 		log_info("events rsvp unknown msgid=<%s> uid=%s attendee=%s "
 		    "organizer=%s: filed", m->message_id ? m->message_id : "", rp.uid,
 		    rp.attendee_addr, rp.organizer_addr[0] ? rp.organizer_addr : "-");
+	} else if (m->from_addr == NULL ||
+	    strcasecmp(m->from_addr, rp.attendee_addr) != 0) {
+		/* RFC 6047 2.2.1: nobody answers for someone else.  This
+		 * also refuses an attendee writing from another address of
+		 * theirs; the log line lets the office count it by hand. */
+		*outcome = "rsvp_unknown";
+		log_warnx("events rsvp msgid=<%s> event=%s: from=%s answers for "
+		    "attendee=%s; not recorded", m->message_id ? m->message_id : "",
+		    ev->uid, m->from_addr ? m->from_addr : "-", rp.attendee_addr);
 	} else
 		rc = record_answer(app, m, ev, &rp, now, outcome);
 	store_event_free(ev);

@@ -229,3 +229,22 @@ reply_queue(struct app *app, const struct msg *m, enum lang lang,
 
 	return reply_send(app, &to, lang, template_name, ctx, now);
 }
+
+/* The admins are people; the office address is usually the mailbox this
+ * daemon reads, where its own notice would be filed away as automatic
+ * mail unseen.  So it is only the fallback. */
+enum hp_status
+reply_notify_office(struct app *app, const char *template_name, json_t *ctx,
+    time_t now)
+{
+	const struct config *cfg = app->cfg;
+	enum hp_status rc = HP_OK;
+
+	if (cfg->office.n_admins == 0)
+		return reply_notify(app, cfg->office.address, cfg->office.language,
+		    template_name, ctx, now);
+	for (size_t i = 0; i < cfg->office.n_admins && rc == HP_OK; i++)
+		rc = reply_notify(app, cfg->office.admins[i], cfg->office.language,
+		    template_name, ctx, now);
+	return rc;
+}

@@ -49,6 +49,10 @@ enum hp_status reply_queue(struct app *app, const struct msg *m,
  */
 enum hp_status reply_notify(struct app *app, const char *addr,
     enum lang lang, const char *template_name, json_t *ctx, time_t now);
+/* reply_notify to each of [office] admins in the office's language, or
+ * to the office address when there are none. */
+enum hp_status reply_notify_office(struct app *app, const char *template_name,
+    json_t *ctx, time_t now);
 /* A fresh Message-ID (without <>) in the office's domain.  0 / -1. */
 int reply_new_message_id(const struct app *app, char *out, size_t outlen);
 
