@@ -278,6 +278,17 @@ fail:
 	return rc;
 }
 
+int
+compose_part_build(const char *what, const char *text, struct buf *out,
+    bool *seven, char *err, size_t errlen)
+{
+	char why[200] = "";
+
+	if (compose_body_build(text, out, seven, why, sizeof(why)) == -1)
+		return hp_errf(err, errlen, "%s part: %s", what, why);
+	return 0;
+}
+
 /* ---- header fields ---- */
 
 /* 1..max characters: a header value (printable ASCII and TAB) or, with

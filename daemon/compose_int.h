@@ -37,6 +37,10 @@ struct mailimf_fields *compose_fields_build(const struct compose_text *ct,
  */
 int compose_body_build(const char *text, struct buf *out, bool *seven,
     char *err, size_t errlen);
+/* compose_body_build for one part of several, the reason naming the part
+ * ("text part: body is not valid UTF-8"). */
+int compose_part_build(const char *what, const char *text, struct buf *out,
+    bool *seven, char *err, size_t errlen);
 
 /* A leaf part of type content_type ("text/html; charset=UTF-8") whose
  * body is the already encoded body (see compose_body_build); NULL when

@@ -305,18 +305,6 @@ fail:
 	return mixed;
 }
 
-/* One body's text, encoded; the reason names the part. */
-static int
-body_encode(const char *what, const char *s, struct buf *out, bool *seven,
-    char *err, size_t errlen)
-{
-	char why[200] = "";
-
-	if (compose_body_build(s, out, seven, why, sizeof(why)) == -1)
-		return hp_errf(err, errlen, "%s part: %s", what, why);
-	return 0;
-}
-
 int
 compose_invite_message(const struct compose_invite *ci, char **out,
     size_t *len, char *err, size_t errlen)
@@ -333,9 +321,9 @@ compose_invite_message(const struct compose_invite *ci, char **out,
 	buf_init(&b.html, COMPOSE_MAX_BODY);
 	if (invite_check(ci, err, errlen) == -1 ||
 	    (fields = invite_fields(ci, err, errlen)) == NULL ||
-	    body_encode("text", ci->text, &b.text, &b.text7, err, errlen) == -1 ||
+	    compose_part_build("text", ci->text, &b.text, &b.text7, err, errlen) == -1 ||
 	    (ci->html != NULL &&
-	    body_encode("HTML", ci->html, &b.html, &b.html7, err, errlen) == -1) ||
+	    compose_part_build("HTML", ci->html, &b.html, &b.html7, err, errlen) == -1) ||
 	    (body = mixed_new(ci, &b, err, errlen)) == NULL)
 		goto fail;
 	rc = compose_message_write(fields, body, out, len, err, errlen);

@@ -176,18 +176,6 @@ fail:
 	return NULL;
 }
 
-/* One part's text, encoded; the reason names the part. */
-static int
-part_encode(const char *what, const char *s, struct buf *out, bool *seven,
-    char *err, size_t errlen)
-{
-	char why[200] = "";
-
-	if (compose_body_build(s, out, seven, why, sizeof(why)) == -1)
-		return hp_errf(err, errlen, "%s part: %s", what, why);
-	return 0;
-}
-
 /* ---- list headers ---- */
 
 /* RFC 2919 list id: a dot-atom with at least one dot. */
@@ -332,9 +320,9 @@ compose_mailing_message(const struct compose_mailing *cm, char **out,
 		goto fail;
 	}
 	if ((fields = mailing_fields(cm, err, errlen)) == NULL ||
-	    part_encode("text", cm->text, &text, &text7, err, errlen) == -1 ||
+	    compose_part_build("text", cm->text, &text, &text7, err, errlen) == -1 ||
 	    (cm->html != NULL &&
-	    part_encode("HTML", cm->html, &html, &html7, err, errlen) == -1))
+	    compose_part_build("HTML", cm->html, &html, &html7, err, errlen) == -1))
 		goto fail;
 	if (cm->html == NULL &&
 	    (body = compose_part_new("text/plain; charset=UTF-8", &text, text7)) == NULL)

@@ -95,20 +95,6 @@ office_zone(const struct app *app)
 
 /* ---- reading */
 
-static struct itip_time
-day_after(struct itip_time t)
-{
-	struct tm tm = { .tm_year = t.year - 1900, .tm_mon = t.month - 1,
-	    .tm_mday = t.day + 1, .tm_hour = 12 };
-	time_t u = timegm(&tm);
-
-	gmtime_r(&u, &tm);
-	t.year = tm.tm_year + 1900;
-	t.month = tm.tm_mon + 1;
-	t.day = tm.tm_mday;
-	return t;
-}
-
 /* Event-Ids must survive the `cancel EVENT-ID` command line (form.h). */
 static bool
 uid_usable(const char *uid)
@@ -149,7 +135,7 @@ read_form(struct request *r, struct draft *d)
 		d->uid = steal(&ef.event_id);
 		d->by_id = d->uid != NULL;
 		d->start = ef.start;
-		d->end = ef.start.all_day ? day_after(ef.end) : ef.end;
+		d->end = ef.start.all_day ? events_day_shift(ef.end, 1) : ef.end;
 		if (!ef.start.all_day)
 			d->tzid = xstrdup(ef.tzid ? ef.tzid : office_zone(r->app));
 	}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "itip.h"
 #include "store.h"
 
 /* Log the store's error and say whether it was temporary. */
@@ -33,5 +34,9 @@ void events_when_text(const struct store_event *ev, enum lang lang,
  * audience, audience_text (localised), audience_all, state, sequence.
  * A new object. */
 json_t *events_event_json(const struct store_event *ev, enum lang lang);
+
+/* The same wall-clock time days later (earlier when negative), for the
+ * exclusive end of all-day events (RFC 5545) and its inclusive display. */
+struct itip_time events_day_shift(struct itip_time t, int days);
 
 #endif

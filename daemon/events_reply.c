@@ -27,6 +27,20 @@
 #include "reply.h"
 #include "util.h"
 
+struct itip_time
+events_day_shift(struct itip_time t, int days)
+{
+	struct tm tm = { .tm_year = t.year - 1900, .tm_mon = t.month - 1,
+	    .tm_mday = t.day + days, .tm_hour = 12 };
+	time_t u = timegm(&tm);
+
+	gmtime_r(&u, &tm);
+	t.year = tm.tm_year + 1900;
+	t.month = tm.tm_mon + 1;
+	t.day = tm.tm_mday;
+	return t;
+}
+
 /* ---- what the templates see */
 
 static const char *const month_names[LANG_COUNT][12] = {
@@ -50,20 +64,6 @@ parse_local(const char *s, struct itip_time *t)
 	return 0;
 }
 
-static struct itip_time
-day_before(struct itip_time t)
-{
-	struct tm tm = { .tm_year = t.year - 1900, .tm_mon = t.month - 1,
-	    .tm_mday = t.day - 1, .tm_hour = 12 };
-	time_t u = timegm(&tm);
-
-	gmtime_r(&u, &tm);
-	t.year = tm.tm_year + 1900;
-	t.month = tm.tm_mon + 1;
-	t.day = tm.tm_mday;
-	return t;
-}
-
 static void
 date_text(const struct itip_time *t, enum lang lang, char *out, size_t size)
 {
@@ -85,7 +85,7 @@ events_when_text(const struct store_event *ev, enum lang lang, char *out,
 		return;
 	}
 	if (s.all_day)
-		e = day_before(e);	/* stored exclusive, shown inclusive */
+		e = events_day_shift(e, -1);	/* stored exclusive, shown inclusive */
 	same = s.year == e.year && s.month == e.month && s.day == e.day;
 	date_text(&s, lang, a, sizeof(a));
 	date_text(&e, lang, b, sizeof(b));
@@ -111,7 +111,7 @@ short_text(const char *local, bool all_day, bool end, char *out, size_t size)
 		return;
 	}
 	if (all_day && end)
-		t = day_before(t);
+		t = events_day_shift(t, -1);
 	if (t.all_day)
 		snprintf(out, size, "%04d-%02d-%02d", t.year, t.month, t.day);
 	else
@@ -159,17 +159,19 @@ events_event_json(const struct store_event *ev, enum lang lang)
 	return j;
 }
 
-/* ---- cancel EVENT-ID */
-
-enum hp_status
-events_cancel(struct request *r, const char *event_id, json_t *item)
+/* The event event_id for a command from r's sender, who must be its
+ * organiser or an office address.  HP_OK with *out (the caller frees)
+ * when allowed; HP_OK with *out NULL when the answer ("missing",
+ * "denied") is in item already; HP_RETRY or HP_FATAL. */
+static enum hp_status
+own_event(struct request *r, const char *event_id, json_t *item,
+    const char *what, struct store_event **out)
 {
 	struct store_event *ev = NULL;
-	enum hp_status rc = HP_OK;
 	bool office = false;
-	size_t n = 0;
 	int found;
 
+	*out = NULL;
 	json_object_set_new(item, "event_id", json_string(event_id ? event_id : ""));
 	if (event_id == NULL || r->m->from_addr == NULL ||
 	    (found = store_event_by_uid(r->app->store, event_id, &ev)) == 0) {
@@ -177,15 +179,34 @@ events_cancel(struct request *r, const char *event_id, json_t *item)
 		return HP_OK;
 	}
 	if (found == -1)
-		return events_db_status(r->app, "cancel");
+		return events_db_status(r->app, what);
 	json_object_set_new(item, "summary", json_string(ev->summary));
 	if (access_is_office(r->app, r->m->from_addr, &office) == -1) {
-		rc = HP_RETRY;
-		goto done;
+		store_event_free(ev);
+		return events_db_status(r->app, what);
 	}
-	if (strcasecmp(ev->organiser, r->m->from_addr) != 0 && !office)
+	if (!office && strcasecmp(ev->organiser, r->m->from_addr) != 0) {
 		json_object_set_new(item, "denied", json_true());
-	else if (!r->authenticated)
+		store_event_free(ev);
+		return HP_OK;
+	}
+	*out = ev;
+	return HP_OK;
+}
+
+/* ---- cancel EVENT-ID */
+
+enum hp_status
+events_cancel(struct request *r, const char *event_id, json_t *item)
+{
+	struct store_event *ev = NULL;
+	enum hp_status rc;
+	size_t n = 0;
+
+	if ((rc = own_event(r, event_id, item, "cancel", &ev)) != HP_OK ||
+	    ev == NULL)
+		return rc;
+	if (!r->authenticated)
 		json_object_set_new(item, "not_authenticated", json_true());
 	else if (strcmp(ev->state, "approved") != 0 &&
 	    strcmp(ev->state, "pending") != 0)
@@ -352,27 +373,11 @@ events_attendees(struct request *r, const char *event_id, json_t *item)
 	struct store_rsvp_counts c;
 	json_t *list = NULL;
 	char when[200];
-	bool office = false;
-	int found;
-	enum hp_status rc = HP_OK;
+	enum hp_status rc;
 
-	json_object_set_new(item, "event_id", json_string(event_id ? event_id : ""));
-	if (event_id == NULL || r->m->from_addr == NULL ||
-	    (found = store_event_by_uid(r->app->store, event_id, &ev)) == 0) {
-		json_object_set_new(item, "missing", json_true());
-		return HP_OK;
-	}
-	if (found == -1)
-		return events_db_status(r->app, "attendees");
-	json_object_set_new(item, "summary", json_string(ev->summary));
-	if (access_is_office(r->app, r->m->from_addr, &office) == -1) {
-		rc = HP_RETRY;
-		goto done;
-	}
-	if (!office && strcasecmp(ev->organiser, r->m->from_addr) != 0) {
-		json_object_set_new(item, "denied", json_true());
-		goto done;
-	}
+	if ((rc = own_event(r, event_id, item, "attendees", &ev)) != HP_OK ||
+	    ev == NULL)
+		return rc;
 	list = json_array();
 	if (store_attendee_list(r->app->store, ev->id, attendee_cb, list) == -1 ||
 	    store_attendee_counts(r->app->store, ev->id, &c) == -1) {
