@@ -21,9 +21,11 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{ "run", cli_run, "run                        the daemon: poll the mailbox every poll_interval, send replies, until SIGTERM" },
+	{ "run", cli_run, "run                        the daemon: poll the mailbox every poll_interval, send replies,\n"
+	  "                             newsletter issues on their schedule and invitations, until SIGTERM" },
 	{ "poll", cli_poll, "poll --once                handle every new message once, send the replies, exit" },
-	{ "send", cli_send, "send --once                deliver what is due in the outbox, exit" },
+	{ "send", cli_send, "send --once                start a due newsletter issue, deliver what is due (replies, newsletter\n"
+	  "                             copies, invitations), send the weekly bounce summary, exit" },
 	{ "registry", cli_registry, "registry list              the registry as a table\n"
 	  "  registry show NAME         one entry as an editable form\n"
 	  "  registry export --format json|csv" },
@@ -55,7 +57,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: hanzepost [-c FILE] [-v] COMMAND [ARGS]\n"
 	    "       hanzepost --help | --version\n\n"
 	    "Keeps the registry of who is active where by e-mail: partners mail a\n"
-	    "form to the shared mailbox and get the result back.\n\n"
+	    "form to the shared mailbox and get the result back.  Sends the\n"
+	    "scheduled newsletter and event invitations, and counts the answers.\n\n"
 	    "Options:\n"
 	    "  -c FILE   configuration file (default %s)\n"
 	    "  -v        debug logging\n\nCommands:\n", config_default_path());
