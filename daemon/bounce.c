@@ -9,13 +9,13 @@
  *
  * Counting a copy once: a remote server may send two DSNs for one copy
  * (and our own 5xx and a later DSN may both exist).  The copy is named
- * by its Message-ID when the bounce quotes one of ours (Gmail's
- * X-Original-Message-ID, In-Reply-To, or the Message-ID: line of the
- * copy in a plain-text bounce); otherwise by the bounce's own
- * Message-ID.  A second bounce for the same subscriber and id within the
- * window is logged and not recorded.  struct msg does not carry the
- * headers of an attached message/rfc822 part, so two Postfix DSNs for
- * one copy (which quote no id in their text) both count.
+ * by its Message-ID when the bounce carries one of ours: the returned
+ * copy's header (a text/rfc822-headers or message/rfc822 part, as
+ * Postfix and Exchange send), Gmail's X-Original-Message-ID,
+ * In-Reply-To, or the Message-ID: line of the copy in a plain-text
+ * bounce; otherwise by the bounce's own Message-ID.  A second bounce for
+ * the same subscriber and id within the window is logged and not
+ * recorded.
  *
  * Must not: open transactions in bounce_record / bounce_handle_message
  * (they run inside the caller's), or trust any string from a bounce
@@ -236,6 +236,16 @@ copy_id(const struct app *app, const struct msg *m, char *out, size_t outlen)
 	const char *at = strrchr(app->cfg->office.address, '@');
 	const char *domain = at ? at + 1 : "";
 
+	size_t n = m->returned_message_id ? strlen(m->returned_message_id) : 0;
+	size_t dlen = strlen(domain);
+
+	/* The returned copy's own header (Postfix, Exchange) says it best. */
+	if (*domain != '\0' && n > dlen + 1 && n < outlen &&
+	    m->returned_message_id[n - dlen - 1] == '@' &&
+	    strcasecmp(m->returned_message_id + n - dlen, domain) == 0) {
+		memcpy(out, m->returned_message_id, n + 1);
+		return out;
+	}
 	if (*domain != '\0' && ((m->dsn_status &&
 	    own_id_labelled(m->dsn_status, domain, out, outlen)) ||
 	    (m->in_reply_to && own_id_listed(m->in_reply_to, domain, out, outlen)) ||

@@ -552,8 +552,52 @@ set_calendar(struct msg *m, struct mailmime *mm, const struct part_info *pi)
 	}
 }
 
-/* Report type, delivery status and calendar: first of each in document
- * order, outside forwarded messages. */
+/* The Message-ID line of a header block given as text (a delivery
+ * report's text/rfc822-headers part). */
+static char *
+header_text_msgid(const char *text)
+{
+	static const char label[] = "message-id:";
+
+	for (const char *p = text; p != NULL; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncasecmp(p, label, sizeof(label) - 1) == 0) {
+			size_t n = strcspn(p, "\n");
+			char *line = xstrndup(p + sizeof(label) - 1,
+			    n - (sizeof(label) - 1));
+			char *id = msgid_clean(line);
+
+			free(line);
+			return id;
+		}
+	}
+	return NULL;
+}
+
+/* The Message-ID of a returned message, from whichever form it has. */
+static void
+set_returned(struct msg *m, struct mailmime *mm, const struct part_info *pi)
+{
+	struct mailimf_single_fields sf;
+	char *text;
+
+	if (mm->mm_type == MAILMIME_MESSAGE) {
+		if (mm->mm_data.mm_message.mm_fields == NULL)
+			return;
+		mailimf_single_fields_init(&sf, mm->mm_data.mm_message.mm_fields);
+		if (sf.fld_message_id && sf.fld_message_id->mid_value)
+			m->returned_message_id = msgid_clean(sf.fld_message_id->mid_value);
+		return;
+	}
+	if ((text = part_text(mm, pi, MSG_DSN_MAX)) != NULL) {
+		m->returned_message_id = header_text_msgid(text);
+		free(text);
+	}
+}
+
+/* Report type, delivery status, calendar and a returned message's id:
+ * first of each in document order, outside forwarded messages. */
 static void
 scan(struct msg *m, struct mailmime *mm, unsigned depth, unsigned *parts)
 {
@@ -561,6 +605,11 @@ scan(struct msg *m, struct mailmime *mm, unsigned depth, unsigned *parts)
 
 	if (depth > MSG_DEPTH_MAX || ++*parts > MSG_PARTS_MAX)
 		return;
+	if (mm->mm_type == MAILMIME_MESSAGE && m->returned_message_id == NULL &&
+	    depth > 0) {
+		set_returned(m, mm, NULL);
+		return;
+	}
 	if (mm->mm_type == MAILMIME_MULTIPLE) {
 		const char *rt = mailmime_content_param_get(mm->mm_content_type,
 		    "report-type");
@@ -581,6 +630,9 @@ scan(struct msg *m, struct mailmime *mm, unsigned depth, unsigned *parts)
 	else if (m->calendar == NULL && (type_is(mm, "text", "calendar") ||
 	    type_is(mm, "application", "ics") || ends_with_ics(pi.filename)))
 		set_calendar(m, mm, &pi);
+	else if (m->returned_message_id == NULL &&
+	    type_is(mm, "text", "rfc822-headers"))
+		set_returned(m, mm, &pi);
 	else if (type_is(mm, "application", "ms-tnef") ||
 	    (pi.filename != NULL && strcasecmp(pi.filename, "winmail.dat") == 0))
 		m->has_tnef = true;
@@ -700,6 +752,7 @@ msg_free(struct msg *m)
 	free(m->text);
 	free(m->report_type);
 	free(m->dsn_status);
+	free(m->returned_message_id);
 	free(m->calendar);
 	free(m->calendar_method);
 	free(m);

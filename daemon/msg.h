@@ -63,6 +63,10 @@ struct msg {
 	bool text_from_html;	/* text was converted from text/html */
 	char *report_type;	/* multipart/report report-type, lower-cased, NULL otherwise */
 	char *dsn_status;	/* the message/delivery-status part's text, NULL when absent */
+	/* The Message-ID (without <>) of the first returned or forwarded
+	 * message inside this one: a message/rfc822 part's header, or the
+	 * text/rfc822-headers part of a delivery report.  NULL when none. */
+	char *returned_message_id;
 	char *calendar;		/* first text/calendar part or .ics attachment, NULL when none */
 	char *calendar_method;	/* its Content-Type method=, upper-cased, NULL when absent */
 	bool calendar_is_attachment;

@@ -54,6 +54,7 @@ static const struct {
 	{ offsetof(struct msg, text), MSG_TEXT_MAX, MULTI_LINE, true },
 	{ offsetof(struct msg, report_type), MSG_HEADER_MAX, ONE_LINE, false },
 	{ offsetof(struct msg, dsn_status), MSG_DSN_MAX, MULTI_LINE, false },
+	{ offsetof(struct msg, returned_message_id), MSG_HEADER_MAX, ONE_LINE, false },
 	{ offsetof(struct msg, calendar), MSG_CALENDAR_MAX, MULTI_LINE, false },
 	{ offsetof(struct msg, calendar_method), MSG_HEADER_MAX, ONE_LINE, false },
 	{ offsetof(struct msg, delivered_to), MSG_HEADER_MAX, ONE_LINE, false },

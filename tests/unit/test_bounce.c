@@ -115,19 +115,33 @@ score_of(struct fx *fx, const char *email, time_t now)
 	return score;
 }
 
-/* Handle case name (with the Message-ID id when not NULL) at now. */
+/* Handle case name at now: with the Message-ID id when not NULL, and
+ * then as the bounce of another copy (a returned copy's id made from
+ * id's local part), unless same_copy. */
 static bool
-handle(struct fx *fx, const char *name, const char *id, time_t now)
+handle_copy(struct fx *fx, const char *name, const char *id, bool same_copy,
+    time_t now)
 {
 	struct msg *m = parse_case(name);
 	bool understood = false;
 
 	if (id != NULL)
 		set_message_id(m, id);
+	if (id != NULL && !same_copy && m->returned_message_id != NULL) {
+		free(m->returned_message_id);
+		m->returned_message_id = xasprintf("nl-%.*s@example.org",
+		    (int)strcspn(id, "@"), id);
+	}
 	assert_int_equal(bounce_handle_message(&fx->app, m, now, &understood),
 	    HP_OK);
 	msg_free(m);
 	return understood;
+}
+
+static bool
+handle(struct fx *fx, const char *name, const char *id, time_t now)
+{
+	return handle_copy(fx, name, id, false, now);
 }
 
 struct rows {
@@ -391,7 +405,8 @@ test_duplicate_dsn_counted_once(void **state)
 	/* The same Gmail DSN twice, with different bounce ids: Gmail's
 	 * X-Original-Message-ID names the one copy. */
 	assert_true(handle(fx, "gmail-550-5.1.1.eml", NULL, T0));
-	assert_true(handle(fx, "gmail-550-5.1.1.eml", "g2@mx.google.com", T0 + 60));
+	assert_true(handle_copy(fx, "gmail-550-5.1.1.eml", "g2@mx.google.com", true,
+	    T0 + 60));
 	assert_true(score_of(fx, "lotte.bakker@campus.example", T0 + 60) == 1.0);
 	assert_string_equal(bounce_rows(fx).last_msgid, "nl-3-103@example.org");
 	/* Our own server's 5xx for that copy would not count again either. */
@@ -410,6 +425,11 @@ test_duplicate_dsn_counted_once(void **state)
 	assert_true(handle(fx, "postfix-user-unknown.eml", NULL, T0));
 	assert_true(handle(fx, "postfix-user-unknown.eml", NULL, T0 + 1));
 	assert_true(score_of(fx, "anna@partner.example", T0 + 1) == 1.0);
+	/* So does a second, different report about the same copy: the
+	 * returned headers name it (nl-3-101@example.org). */
+	assert_true(handle_copy(fx, "postfix-user-unknown.eml",
+	    "other-report@mx2.example.org", true, T0 + 2));
+	assert_true(score_of(fx, "anna@partner.example", T0 + 2) == 1.0);
 }
 
 static void

@@ -393,6 +393,8 @@ test_dsn(void **state)
 	assert_string_equal(m->return_path, "");
 	assert_string_equal(m->delivered_to, "bounce+42-abcdef@hanzepost.example");
 	assert_string_equal(m->message_id, "20270113090001.4Xq1@mx.hanzepost.example");
+	/* The returned copy's id, from the text/rfc822-headers part. */
+	assert_string_equal(m->returned_message_id, "nl-2027-01.42@hanzepost.example");
 	assert_null(m->calendar);
 	msg_free(m);
 }
@@ -453,6 +455,12 @@ test_forwarded_not_body(void **state)
 	assert_null(strstr(m->text, "INNER"));
 	assert_string_equal(m->calendar_method, "REQUEST");
 	assert_false(m->calendar_is_attachment);
+	assert_null(m->returned_message_id);	/* the inner one has none */
+	msg_free(m);
+	/* A bounce that returns the whole message (Exchange style). */
+	m = parse_case("returned-rfc822.eml");
+	assert_string_equal(m->returned_message_id, "nl-3-7@example.org");
+	assert_string_equal(m->message_id, "ndr-7@mx.partner.example");
 	msg_free(m);
 }
 
@@ -654,6 +662,7 @@ full_msg(void)
 	m->calendar_method = xstrdup("REPLY");
 	m->calendar_is_attachment = true;
 	m->has_tnef = true;
+	m->returned_message_id = xstrdup("nl-1-2@example.org");
 	m->raw_size = 123456789;
 	return m;
 }
@@ -679,6 +688,7 @@ test_wire_round_trip(void **state)
 	assert_string_equal(d->return_path, "");
 	assert_true(d->has_return_path && d->text_from_html && d->calendar_is_attachment);
 	assert_true(d->has_tnef);
+	assert_string_equal(d->returned_message_id, "nl-1-2@example.org");
 	assert_int_equal(d->n_authres, 2);
 	assert_string_equal(d->authres[0], "mx; dkim=pass");
 	assert_string_equal(d->authres[1], "");
