@@ -36,6 +36,7 @@
 #include "addr.h"
 #include "config.h"
 #include "config_keys.h"
+#include "sched.h"
 #include "util.h"
 
 #ifndef HP_SYSCONFDIR
@@ -537,6 +538,23 @@ load_secret(struct load *ld, const char *section, const char *credential,
 		    credential);
 }
 
+/* The newsletter's RRULE, read in the office's zone as the daemon will:
+ * a rule libical cannot evaluate, or one without any occurrence, is a
+ * configuration error now rather than a log line every cycle. */
+static void
+check_schedule(struct load *ld)
+{
+	struct slot *sch = slot_of(ld, "newsletter", "schedule");
+	char why[256];
+
+	if (!sch->ok || !slot_of(ld, "office", "timezone")->ok ||
+	    ld->c->newsletter.schedule == NULL || ld->c->office.timezone == NULL)
+		return;
+	if (sched_check(ld->c->newsletter.schedule, ld->c->office.timezone, why,
+	    sizeof(why)) == -1)
+		load_error(ld, sch->line, "newsletter", "schedule", "%s", why);
+}
+
 /* Pass 4: what single values cannot show. */
 static void
 check_relations(struct load *ld)
@@ -546,6 +564,7 @@ check_relations(struct load *ld)
 
 	check_tls(ld, "mailbox", &c->mailbox.url, c->mailbox.tls);
 	check_tls(ld, "smtp", &c->smtp.url, c->smtp.tls);
+	check_schedule(ld);
 	if (slot_of(ld, "mailbox", "url")->ok)
 		c->mailbox.mailbox = xstrdup(c->mailbox.url.path);
 	check_folders(ld);

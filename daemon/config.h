@@ -107,7 +107,7 @@ struct config {
 		char *dir;	/* NULL: only the shipped templates */
 	} templates;
 	struct {
-		char *schedule;		/* an RRULE; checked by sched, not here */
+		char *schedule;		/* an RRULE, checked with sched_check in timezone */
 		char *list_id;		/* default nieuwsbrief.DOMAIN */
 		char *unsubscribe_url;	/* https://...; NULL when unset */
 	} newsletter;
