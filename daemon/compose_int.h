@@ -70,6 +70,12 @@ typedef bool compose_boundary_taken_fn(const char *candidate, const void *arg);
 int compose_boundary_pick(const char *seed, compose_boundary_taken_fn *taken,
     const void *arg, char *out, size_t outlen);
 
+/* The List-Unsubscribe value "<mailto:ADDR>[, <HTTPS>]" (RFC 2369,
+ * 8058) in *out (caller frees).  0, or -1 with err for an invalid
+ * address, an https URL that is not plain, or a value too long. */
+int compose_list_unsubscribe(const char *addr, const char *https,
+    char **out, char *err, size_t errlen);
+
 /* Append "<mailto:ADDR>" to b, percent-encoding what a mailto URI needs
  * (RFC 6068).  0, or -1 when b is full. */
 int compose_mailto_put(struct buf *b, const char *addr);

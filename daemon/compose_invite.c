@@ -94,25 +94,6 @@ invite_check(const struct compose_invite *ci, char *err, size_t errlen)
 
 /* ---- header ---- */
 
-/* "<mailto:addr>", percent-encoded where a mailto URI needs it. */
-static int
-unsubscribe_render(const char *addr, char **out, char *err, size_t errlen)
-{
-	struct buf b;
-	int bad = 0;
-
-	if (addr == NULL || !addr_valid(addr))
-		return hp_errf(err, errlen, "unsubscribe address is missing or invalid");
-	buf_init(&b, 4096);
-	bad |= compose_mailto_put(&b, addr);
-	if (bad) {
-		buf_free(&b);
-		return hp_errf(err, errlen, "List-Unsubscribe is too long");
-	}
-	*out = buf_release(&b, NULL);
-	return 0;
-}
-
 static struct mailimf_fields *
 invite_fields(const struct compose_invite *ci, char *err, size_t errlen)
 {
@@ -121,7 +102,8 @@ invite_fields(const struct compose_invite *ci, char *err, size_t errlen)
 	struct mailimf_fields *f = NULL;
 	char *unsub = NULL;
 
-	if (unsubscribe_render(ci->unsubscribe_mailto, &unsub, err, errlen) == -1)
+	if (compose_list_unsubscribe(ci->unsubscribe_mailto, NULL, &unsub, err,
+	    errlen) == -1)
 		return NULL;
 	pairs[0] = "List-Unsubscribe";
 	pairs[1] = unsub;

@@ -233,24 +233,21 @@ list_id_render(const struct compose_mailing *cm, char **out, char *err, size_t e
 	return 0;
 }
 
-/* "<mailto:addr>[, <https://...>]", the address percent-encoded where a
- * mailto URI needs it (RFC 6068 §2: some-chars). */
-static int
-unsubscribe_render(const struct compose_mailing *cm, char **out, char *err,
-    size_t errlen)
+int
+compose_list_unsubscribe(const char *addr, const char *https, char **out,
+    char *err, size_t errlen)
 {
-	const char *addr = cm->unsubscribe_mailto;
 	struct buf b;
 	int bad = 0;
 
 	if (addr == NULL || !addr_valid(addr))
 		return hp_errf(err, errlen, "unsubscribe address is missing or invalid");
-	if (cm->unsubscribe_https != NULL && !url_ok(cm->unsubscribe_https))
+	if (https != NULL && !url_ok(https))
 		return hp_errf(err, errlen, "unsubscribe URL is not a plain https URL");
 	buf_init(&b, 4096);
 	bad |= compose_mailto_put(&b, addr);
-	if (cm->unsubscribe_https != NULL)
-		bad |= buf_printf(&b, ", <%s>", cm->unsubscribe_https);
+	if (https != NULL)
+		bad |= buf_printf(&b, ", <%s>", https);
 	if (bad) {
 		buf_free(&b);
 		return hp_errf(err, errlen, "List-Unsubscribe is too long");
@@ -270,7 +267,8 @@ mailing_fields(const struct compose_mailing *cm, char *err, size_t errlen)
 	size_t n = 0;
 
 	if (list_id_render(cm, &list_id, err, errlen) == -1 ||
-	    unsubscribe_render(cm, &unsub, err, errlen) == -1)
+	    compose_list_unsubscribe(cm->unsubscribe_mailto,
+	    cm->unsubscribe_https, &unsub, err, errlen) == -1)
 		goto fail;
 	pairs[n++] = "Precedence";
 	pairs[n++] = "bulk";

@@ -34,12 +34,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libical/ical.h>
 
 #include "compose.h"
 #include "events_copy.h"
 #include "itip.h"
 #include "newsletter.h"
+#include "sched.h"
 #include "util.h"
 
 #ifndef HP_VERSION
@@ -61,10 +61,8 @@ shape_is(const char *s, const char *pattern)
 	return *s == '\0';
 }
 
-/* "YYYY-MM-DD" (all_day) or "YYYY-MM-DDTHH:MM[:SS]", as the store keeps
- * them, into t (ranges are itip_build's to check). */
-static int
-local_parse(const char *s, bool all_day, struct itip_time *t)
+int
+events_local_parse(const char *s, bool all_day, struct itip_time *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->all_day = all_day;
@@ -121,8 +119,8 @@ event_to_itip(const struct config *cfg, const struct store_event *ev,
     struct itip_event *ie, char *err, size_t errlen)
 {
 	memset(ie, 0, sizeof(*ie));
-	if (local_parse(ev->start_local, ev->all_day, &ie->start) == -1 ||
-	    local_parse(ev->end_local, ev->all_day, &ie->end) == -1)
+	if (events_local_parse(ev->start_local, ev->all_day, &ie->start) == -1 ||
+	    events_local_parse(ev->end_local, ev->all_day, &ie->end) == -1)
 		return hp_errf(err, errlen, "event %lld: stored times unreadable",
 		    (long long)ev->id);
 	ie->uid = ev->uid;
@@ -159,20 +157,6 @@ events_calendar(const struct config *cfg, const struct store_event *ev,
 
 /* ---- readable dates ---- */
 
-static const char *const months[LANG_COUNT][12] = {
-	{ "januari", "februari", "maart", "april", "mei", "juni", "juli",
-	  "augustus", "september", "oktober", "november", "december" },
-	{ "January", "February", "March", "April", "May", "June", "July",
-	  "August", "September", "October", "November", "December" },
-};
-
-static const char *const weekdays[LANG_COUNT][7] = {
-	{ "zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag",
-	  "zaterdag" },
-	{ "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-	  "Saturday" },
-};
-
 /* "zondag 28 maart 2027" for t moved by days (all-day ends: -1). */
 static void
 date_text(enum lang lang, const struct itip_time *t, int days, char *out,
@@ -187,8 +171,8 @@ date_text(enum lang lang, const struct itip_time *t, int days, char *out,
 	tm.tm_hour = 12;
 	at = timegm(&tm);
 	gmtime_r(&at, &tm);
-	snprintf(out, outlen, "%s %d %s %d", weekdays[lang][tm.tm_wday],
-	    tm.tm_mday, months[lang][tm.tm_mon], tm.tm_year + 1900);
+	snprintf(out, outlen, "%s %d %s %d", model_weekday_name(tm.tm_wday, lang),
+	    tm.tm_mday, model_month_name(tm.tm_mon + 1, lang), tm.tm_year + 1900);
 }
 
 /* event.when and the four pieces, into o. */
@@ -328,21 +312,6 @@ event_load(struct app *app, const struct store_mailing *m, bool request,
 	return 0;
 }
 
-/* The office zone's UTC offset at t in minutes (Date:), 0 when unknown. */
-static int
-office_offset(const struct config *cfg, time_t t)
-{
-	icaltimezone *zone = cfg->office.timezone ?
-	    icaltimezone_get_builtin_timezone(cfg->office.timezone) : NULL;
-	struct icaltimetype ut;
-	int is_dst = 0;
-
-	if (zone == NULL)
-		return 0;
-	ut = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
-	return icaltimezone_get_utc_offset_of_utc_time(zone, &ut, &is_dst) / 60;
-}
-
 /* The calendar for d: a name the calendar cannot hold (a control
  * character) is left out rather than the copy not sent. */
 static int
@@ -377,6 +346,7 @@ copy_env_init(const struct app *app, const struct store_mailing *m,
 {
 	const char *at = strrchr(app->cfg->office.address, '@');
 	struct compose_invite *ci = &e->ci;
+	struct tm tm;
 
 	memset(e, 0, sizeof(*e));
 	if (at == NULL || (size_t)snprintf(e->msgid, sizeof(e->msgid),
@@ -392,7 +362,8 @@ copy_env_init(const struct app *app, const struct store_mailing *m,
 	ci->to_addr = d->email;
 	ci->message_id = e->msgid;
 	ci->date = now;
-	ci->tz_offset_minutes = office_offset(app->cfg, now);
+	sched_local_time(app->cfg->office.timezone, now, &tm,
+	    &ci->tz_offset_minutes);
 	ci->method = request ? "REQUEST" : "CANCEL";
 	ci->unsubscribe_mailto = e->unsub;
 	return 0;

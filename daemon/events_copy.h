@@ -38,4 +38,8 @@ int events_calendar(const struct config *cfg, const struct store_event *ev,
     enum itip_method method, const struct itip_attendee *att, time_t dtstamp,
     char **out, size_t *len, char *err, size_t errlen);
 
+/* "YYYY-MM-DD" (all_day) or "YYYY-MM-DDTHH:MM[:SS]", as the store keeps
+ * event times, into t; 0, or -1 when s has another shape (ranges are
+ * itip_build's to check). */
+int events_local_parse(const char *s, bool all_day, struct itip_time *t);
 #endif

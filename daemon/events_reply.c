@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "access.h"
+#include "events_copy.h"
 #include "events_int.h"
 #include "itip_read.h"
 #include "log.h"
@@ -43,31 +44,10 @@ events_day_shift(struct itip_time t, int days)
 
 /* ---- what the templates see */
 
-static const char *const month_names[LANG_COUNT][12] = {
-	{ "januari", "februari", "maart", "april", "mei", "juni", "juli",
-	  "augustus", "september", "oktober", "november", "december" },
-	{ "January", "February", "March", "April", "May", "June", "July",
-	  "August", "September", "October", "November", "December" },
-};
-
-/* "YYYY-MM-DD[THH:MM...]" into t; all-day when there is no time. */
-static int
-parse_local(const char *s, struct itip_time *t)
-{
-	memset(t, 0, sizeof(*t));
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d", &t->year, &t->month, &t->day) != 3 ||
-	    t->month < 1 || t->month > 12)
-		return -1;
-	t->all_day = strlen(s) <= 10;
-	if (!t->all_day && sscanf(s + 10, "T%2d:%2d", &t->hour, &t->minute) != 2)
-		return -1;
-	return 0;
-}
-
 static void
 date_text(const struct itip_time *t, enum lang lang, char *out, size_t size)
 {
-	snprintf(out, size, "%d %s %d", t->day, month_names[lang][t->month - 1],
+	snprintf(out, size, "%d %s %d", t->day, model_month_name(t->month, lang),
 	    t->year);
 }
 
@@ -79,8 +59,8 @@ events_when_text(const struct store_event *ev, enum lang lang, char *out,
 	char a[48], b[48];
 	bool same;
 
-	if (parse_local(ev->start_local, &s) == -1 ||
-	    parse_local(ev->end_local, &e) == -1) {
+	if (events_local_parse(ev->start_local, ev->all_day, &s) == -1 ||
+	    events_local_parse(ev->end_local, ev->all_day, &e) == -1) {
 		snprintf(out, size, "%s", ev->start_local ? ev->start_local : "");
 		return;
 	}
@@ -106,7 +86,7 @@ short_text(const char *local, bool all_day, bool end, char *out, size_t size)
 {
 	struct itip_time t;
 
-	if (parse_local(local, &t) == -1) {
+	if (events_local_parse(local, all_day, &t) == -1) {
 		snprintf(out, size, "%s", local ? local : "");
 		return;
 	}

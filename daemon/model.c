@@ -199,3 +199,52 @@ problems_clear(struct problems *p)
 	p->v = NULL;
 	p->n = 0;
 }
+
+/* Display names in both reply languages: one table for every text that
+ * shows a sector, a month or a day to people. */
+static const char *const sector_labels[][LANG_COUNT] = {
+	[SECTOR_NONE] = { NULL, NULL },
+	[SECTOR_ECONOMY] = { "Economie", "Economy" },
+	[SECTOR_EDUCATION] = { "Onderwijs", "Education" },
+	[SECTOR_CULTURE] = { "Cultuur", "Culture" },
+	[SECTOR_CIVIL_SOCIETY] = { "Maatschappelijke organisaties", "Civil society" },
+	[SECTOR_GOVERNMENT] = { "Overheid", "Government" },
+};
+
+static const char *const month_names[LANG_COUNT][12] = {
+	{ "januari", "februari", "maart", "april", "mei", "juni", "juli",
+	  "augustus", "september", "oktober", "november", "december" },
+	{ "January", "February", "March", "April", "May", "June", "July",
+	  "August", "September", "October", "November", "December" },
+};
+
+static const char *const weekday_names[LANG_COUNT][7] = {
+	{ "zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag",
+	  "zaterdag" },
+	{ "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	  "Saturday" },
+};
+
+const char *
+model_sector_label(enum sector s, enum lang lang)
+{
+	if ((unsigned)s >= HP_NELEM(sector_labels) || (unsigned)lang >= LANG_COUNT)
+		return NULL;
+	return sector_labels[s][lang];
+}
+
+const char *
+model_month_name(int month, enum lang lang)
+{
+	if (month < 1 || month > 12 || (unsigned)lang >= LANG_COUNT)
+		return "";
+	return month_names[lang][month - 1];
+}
+
+const char *
+model_weekday_name(int wday, enum lang lang)
+{
+	if (wday < 0 || wday > 6 || (unsigned)lang >= LANG_COUNT)
+		return "";
+	return weekday_names[lang][wday];
+}

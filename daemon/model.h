@@ -85,6 +85,12 @@ const char *model_kind_name(enum activity_kind k);
 const char *model_kind_name_lang(enum activity_kind k, enum lang lang);
 enum activity_kind model_kind_parse(const char *s);
 const char *model_lang_code(enum lang lang);	/* "nl" / "en" */
+/* Names for people: "Maatschappelijke organisaties" / "Civil society"
+ * (NULL for SECTOR_NONE), month 1..12 "maart" / "March", weekday 0..6
+ * (Sunday first, as struct tm) "zondag" / "Sunday"; "" out of range. */
+const char *model_sector_label(enum sector s, enum lang lang);
+const char *model_month_name(int month, enum lang lang);
+const char *model_weekday_name(int wday, enum lang lang);
 
 void contact_clear(struct contact *c);
 void activity_clear(struct activity *a);

@@ -55,49 +55,11 @@
 #include "textconv.h"
 #include "util.h"
 
-/* Display names; the store and the forms speak model_sector_name. */
-static const char *const sector_labels[][LANG_COUNT] = {
-	[SECTOR_NONE] = { NULL, NULL },
-	[SECTOR_ECONOMY] = { "Economie", "Economy" },
-	[SECTOR_EDUCATION] = { "Onderwijs", "Education" },
-	[SECTOR_CULTURE] = { "Cultuur", "Culture" },
-	[SECTOR_CIVIL_SOCIETY] = { "Maatschappelijke organisaties", "Civil society" },
-	[SECTOR_GOVERNMENT] = { "Overheid", "Government" },
-};
-
-static const char *const months[LANG_COUNT][12] = {
-	{ "januari", "februari", "maart", "april", "mei", "juni", "juli",
-	  "augustus", "september", "oktober", "november", "december" },
-	{ "January", "February", "March", "April", "May", "June", "July",
-	  "August", "September", "October", "November", "December" },
-};
-
 int
 newsletter_local_time(const struct app *app, time_t t, struct tm *tm,
     int *offset_min)
 {
-	icaltimezone *zone = app->cfg->office.timezone ?
-	    icaltimezone_get_builtin_timezone(app->cfg->office.timezone) : NULL;
-	struct icaltimetype lt;
-
-	memset(tm, 0, sizeof(*tm));
-	if (zone == NULL) {
-		gmtime_r(&t, tm);
-		if (offset_min)
-			*offset_min = 0;
-		return -1;
-	}
-	lt = icaltime_from_timet_with_zone(t, 0, zone);
-	tm->tm_year = lt.year - 1900;
-	tm->tm_mon = lt.month - 1;
-	tm->tm_mday = lt.day;
-	tm->tm_hour = lt.hour;
-	tm->tm_min = lt.minute;
-	tm->tm_sec = lt.second;
-	/* The wall clock read as UTC, minus the instant: the zone's offset. */
-	if (offset_min)
-		*offset_min = (int)((timegm(tm) - t) / 60);
-	return 0;
+	return sched_local_time(app->cfg->office.timezone, t, tm, offset_min);
 }
 
 int
@@ -134,7 +96,7 @@ issue_json(struct app *app, enum lang lang, time_t now)
 	newsletter_local_time(app, now, &tm, NULL);
 	/* "4 januari 2027", "4 January 2027": the same order in both. */
 	snprintf(date, sizeof(date), "%d %s %d", tm.tm_mday,
-	    months[lang][tm.tm_mon], tm.tm_year + 1900);
+	    model_month_name(tm.tm_mon + 1, lang), tm.tm_year + 1900);
 	return json_pack("{s:s,s:s,s:s}", "label", label, "date", date, "lang",
 	    model_lang_code(lang));
 }
@@ -293,7 +255,7 @@ new_org_json(struct app *app, const struct org *o, enum lang lang)
 		    country_label(app, c, lang));
 	}
 	json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:o,s:s}", "name", o->name,
-	    "sector", sector_labels[o->sector][lang], "website", o->website,
+	    "sector", model_sector_label(o->sector, lang), "website", o->website,
 	    "description", o->description, "countries", countries,
 	    "countries_text", text.data ? text.data : "");
 	buf_free(&text);

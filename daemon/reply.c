@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "compose.h"
 #include "log.h"
+#include "sched.h"
 #include "util.h"
 
 int
@@ -41,13 +42,15 @@ split_subject(char *text, const char **subject, const char **body)
 		(*body)++;
 }
 
+/* Date: in the office's zone, like newsletter and invitation copies. */
 static int
-local_tz_offset(time_t t)
+office_tz_offset(const struct app *app, time_t t)
 {
 	struct tm tm;
+	int offset = 0;
 
-	localtime_r(&t, &tm);
-	return (int)(tm.tm_gmtoff / 60);
+	sched_local_time(app->cfg->office.timezone, t, &tm, &offset);
+	return offset;
 }
 
 /* Compose the message and add it to the outbox: an answer (kind reply,
@@ -74,7 +77,7 @@ queue_text(struct app *app, const struct reply_to *to, enum lang lang,
 	ct.subject = subject;
 	ct.message_id = msgid;
 	ct.date = now;
-	ct.tz_offset_minutes = local_tz_offset(now);
+	ct.tz_offset_minutes = office_tz_offset(app, now);
 	ct.in_reply_to = to->in_reply_to;
 	ct.references = to->references;
 	ct.auto_submitted = kind == STORE_OUT_REPLY ? "auto-replied" :

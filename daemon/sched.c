@@ -795,3 +795,29 @@ sched_issue_label(const char *rrule, const char *tzid, time_t slot,
 	rule_close(&ru);
 	return 0;
 }
+
+int
+sched_local_time(const char *tzid, time_t t, struct tm *tm, int *offset_min)
+{
+	icaltimezone *zone = tzid ? icaltimezone_get_builtin_timezone(tzid) : NULL;
+	struct icaltimetype lt;
+
+	memset(tm, 0, sizeof(*tm));
+	if (zone == NULL) {
+		gmtime_r(&t, tm);
+		if (offset_min)
+			*offset_min = 0;
+		return -1;
+	}
+	lt = icaltime_from_timet_with_zone(t, 0, zone);
+	tm->tm_year = lt.year - 1900;
+	tm->tm_mon = lt.month - 1;
+	tm->tm_mday = lt.day;
+	tm->tm_hour = lt.hour;
+	tm->tm_min = lt.minute;
+	tm->tm_sec = lt.second;
+	/* The wall clock read as UTC, minus the instant: the zone's offset. */
+	if (offset_min)
+		*offset_min = (int)((timegm(tm) - t) / 60);
+	return 0;
+}

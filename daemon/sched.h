@@ -121,4 +121,10 @@ unsigned sched_backoff(unsigned attempts, unsigned base, unsigned cap,
 int sched_issue_label(const char *rrule, const char *tzid, time_t slot,
     char *out, size_t outlen, char *err, size_t errlen);
 
+/* The wall clock of zone tzid at instant t in *tm (tm_isdst 0) and, when
+ * offset_min is not NULL, the zone's UTC offset then in minutes (for a
+ * Date: header); tm_wday and tm_yday are not set.  0, or -1 for an
+ * unknown zone (then UTC and offset 0). */
+int sched_local_time(const char *tzid, time_t t, struct tm *tm,
+    int *offset_min);
 #endif
