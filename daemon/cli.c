@@ -19,31 +19,9 @@
 #include "mailing.h"
 #include "newsletter.h"
 #include "outbox.h"
+#include "signals.h"
 #include "tpl.h"
 #include "util.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-/* SIGTERM/SIGINT only set stop_requested: the current transaction and
- * the copies in flight finish, then the command returns. */
-static void
-stop_on_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
 
 static int
 load_config(const struct cli_opts *o, struct config **cfg)
@@ -187,7 +165,7 @@ send_round(struct app *app, struct send_totals *t)
 	if (newsletter_schedule_tick(app, time(NULL), &t->next_issue) == -1)
 		rc = HP_RETRY;
 	rc = status_worse(rc, outbox_deliver_due(app, &t->os));
-	rc = status_worse(rc, mailing_deliver_due(app, &stop_requested, &t->ms));
+	rc = status_worse(rc, mailing_deliver_due(app, signals_stop_requested, &t->ms));
 	if (bounce_summary_tick(app, time(NULL)) == -1)
 		rc = status_worse(rc, HP_RETRY);
 	return rc;
@@ -253,7 +231,7 @@ cli_send(const struct cli_opts *o, int argc, char **argv)
 	}
 	if ((rc = cli_app_open(o, &app)) != 0)
 		return rc;
-	stop_on_signals();
+	signals_catch_stop();
 	rc = status_exit(send_round(&app, &t));
 	printf("sent %zu, deferred %zu, failed %zu\n", t.os.sent, t.os.deferred,
 	    t.os.failed);
@@ -267,7 +245,7 @@ cli_send(const struct cli_opts *o, int argc, char **argv)
 static void
 sleep_interruptible(unsigned seconds)
 {
-	for (unsigned i = 0; i < seconds && !stop_requested; i++)
+	for (unsigned i = 0; i < seconds && !signals_stop_requested(); i++)
 		sleep(1);
 }
 
@@ -294,12 +272,12 @@ cli_run(const struct cli_opts *o, int argc, char **argv)
 	struct send_totals t;
 	int rc;
 
-	stop_on_signals();
+	signals_catch_stop();
 	if ((rc = cli_app_open(o, &app)) != 0)
 		return rc;
 	log_info("hanzepost %s running, polling every %u s", HP_VERSION,
 	    app.cfg->mailbox.poll_interval);
-	while (!stop_requested) {
+	while (!signals_stop_requested()) {
 		/* Network trouble is retried next cycle; never exit for it. */
 		enum hp_status rc_in = ingest_cycle(&app);
 		if (status_worse(rc_in, send_round(&app, &t)) == HP_FATAL)

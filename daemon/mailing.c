@@ -104,7 +104,7 @@ struct copy {
 /* The state of one mailing_deliver_due call. */
 struct run {
 	struct app *app;
-	const volatile sig_atomic_t *stop;
+	bool (*stop)(void);
 	struct mailing_stats *stats;
 	struct mailer_pool *pool;	/* opened for the first copy */
 	struct mailing_rate rate;
@@ -124,7 +124,7 @@ static bool
 halted(const struct run *r)
 {
 	return r->server_down || r->db_error || r->fatal ||
-	    (r->stop != NULL && *r->stop != 0);
+	    (r->stop != NULL && r->stop());
 }
 
 static void
@@ -549,7 +549,7 @@ collect_id(const struct store_mailing *m, void *arg)
 }
 
 enum hp_status
-mailing_deliver_due(struct app *app, const volatile sig_atomic_t *stop,
+mailing_deliver_due(struct app *app, bool (*stop)(void),
     struct mailing_stats *stats)
 {
 	struct run r;

@@ -23,7 +23,7 @@
 #ifndef HP_MAILING_H
 #define HP_MAILING_H
 
-#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -35,11 +35,11 @@ struct mailing_stats {
 
 /* Deliver every due copy of every mailing in state "sending" and mark
  * finished mailings done.  Returns when nothing more is due now, or
- * early (after the copies in flight are answered) when *stop becomes
- * non-zero (stop may be NULL).  HP_OK; HP_RETRY when the SMTP server
+ * early (after the copies in flight are answered) once stop() returns
+ * true; stop is asked about once a second and may be NULL.  HP_OK; HP_RETRY when the SMTP server
  * could not be reached or the database was busy (rows stay queued);
  * HP_FATAL on a configuration error. */
 enum hp_status mailing_deliver_due(struct app *app,
-    const volatile sig_atomic_t *stop, struct mailing_stats *stats);
+    bool (*stop)(void), struct mailing_stats *stats);
 
 #endif
