@@ -347,7 +347,7 @@ inbox_verify_peer(struct inbox *ib, mailstream *stream, const char *ca_file)
 		    ib->host, reason);
 fail:
 	if (rc == -1)
-		log_warnx("inbox tls refused host=%s reason=\"%s\"", ib->host,
+		log_debug("inbox tls refused host=%s reason=\"%s\"", ib->host,
 		    ib->err);
 	for (unsigned i = 0; i < n; i++)
 		gnutls_x509_crt_deinit(crts[i]);
@@ -362,8 +362,10 @@ static int
 inbox_open_fail(struct inbox *ib, bool tmpfail, const char *event)
 {
 	ib->tmpfail = tmpfail;
+	/* The reason goes back in err: the caller logs it, once per
+	 * outage rather than once per attempt. */
 	if (event != NULL)
-		log_warnx("inbox %s host=%s reason=\"%s\"", event, ib->host,
+		log_debug("inbox %s host=%s reason=\"%s\"", event, ib->host,
 		    ib->err);
 	return -1;
 }

@@ -20,6 +20,7 @@
 #include "bounce.h"
 #include "commands.h"
 #include "events.h"
+#include "notify.h"
 #include "reply.h"
 #include "util.h"
 
@@ -41,6 +42,7 @@ struct cycle {
 	const char *mailbox;
 	struct filing files[3];	/* processed, rejected, held */
 	struct ingest_stats *stats;
+	bool (*stop)(void);
 };
 
 /* The outcome of handling one message. */
@@ -437,6 +439,21 @@ bump_attempts(struct cycle *c, const uint32_t *uids, size_t n, unsigned *attempt
 	return HP_OK;
 }
 
+/* The daemon is stopping before these were parsed: they were not tried. */
+static enum hp_status
+release_attempts(struct cycle *c, const struct inbox_item *items, size_t n)
+{
+	if (store_begin(c->app->store) == -1)
+		return db_status(c->app, "begin");
+	for (size_t i = 0; i < n; i++)
+		if (store_attempt_release(c->app->store, c->uidvalidity,
+		    items[i].uid) == -1)
+			return db_status(c->app, "release attempts");
+	if (store_commit(c->app->store) == -1)
+		return db_status(c->app, "commit attempts");
+	return HP_OK;
+}
+
 static enum hp_status
 run_batch(struct cycle *c, const uint32_t *uids, size_t n)
 {
@@ -458,6 +475,11 @@ run_batch(struct cycle *c, const uint32_t *uids, size_t n)
 		struct msg *m;
 		bool retry;
 
+		if (c->stop != NULL && c->stop()) {
+			rc = release_attempts(c, items + i, n_items - i);
+			c->stats->stopped = true;
+			break;
+		}
 		while (k < n && uids[k] != items[i].uid)
 			k++;
 		m = parse_item(c, &items[i], k < n ? attempts[k] : 1, &h, &retry);
@@ -485,12 +507,12 @@ cycle_free(struct cycle *c)
 
 enum hp_status
 ingest_run_once(struct app *app, struct inbox *ib, struct parser *ps,
-    struct ingest_stats *stats)
+    bool (*stop)(void), struct ingest_stats *stats)
 {
 	struct cycle c = { app, ib, ps, inbox_uidvalidity(ib),
 	    app->cfg->mailbox.mailbox, { { app->cfg->mailbox.processed_folder, NULL, 0 },
 	    { app->cfg->mailbox.rejected_folder, NULL, 0 },
-	    { app->cfg->mailbox.held_folder, NULL, 0 } }, stats };
+	    { app->cfg->mailbox.held_folder, NULL, 0 } }, stats, stop };
 	uint32_t known_validity, last_uid, *uids = NULL;
 	size_t n = 0;
 	enum hp_status rc;
@@ -518,7 +540,10 @@ ingest_run_once(struct app *app, struct inbox *ib, struct parser *ps,
 		goto done;
 	}
 	stats->seen = n;
-	for (size_t off = 0; off < n && rc == HP_OK; off += BATCH_SIZE) {
+	if (n > 0)
+		notify_status("processing %zu new message%s", n, n == 1 ? "" : "s");
+	for (size_t off = 0; off < n && rc == HP_OK && !stats->stopped;
+	    off += BATCH_SIZE) {
 		size_t len = n - off < BATCH_SIZE ? n - off : BATCH_SIZE;
 		rc = run_batch(&c, uids + off, len);
 		/* File what was committed even when the batch stopped early. */

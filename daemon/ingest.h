@@ -25,6 +25,7 @@ struct ingest_stats {
 	size_t duplicates;	/* already handled (by Message-ID) */
 	size_t unreadable;
 	size_t moved;
+	bool stopped;		/* stop() said so: the rest waits */
 };
 
 /* Make sure the Processed/Rejected/Held folders exist. */
@@ -34,9 +35,12 @@ int ingest_prepare_folders(struct app *app, struct inbox *ib);
  * Handle every new message once.  HP_OK when the mailbox was worked
  * through; HP_RETRY when the IMAP connection or the database failed
  * temporarily (what was committed stays committed; the rest waits for
- * the next cycle); HP_FATAL on a permanent error.
+ * the next cycle); HP_FATAL on a permanent error.  stop (may be NULL) is
+ * asked before each message: once it returns true, what was committed is
+ * filed and the rest is left, uncounted, for the next start (HP_OK with
+ * stats->stopped set).
  */
 enum hp_status ingest_run_once(struct app *app, struct inbox *ib,
-    struct parser *ps, struct ingest_stats *stats);
+    struct parser *ps, bool (*stop)(void), struct ingest_stats *stats);
 
 #endif

@@ -21,8 +21,9 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{ "run", cli_run, "run                        the daemon: poll the mailbox every poll_interval, send replies,\n"
-	  "                             newsletter issues on their schedule and invitations, until SIGTERM" },
+	{ "run", cli_run, "run                        the daemon: new mail at once with IMAP IDLE (else every\n"
+	  "                             poll_interval), replies, newsletter issues on their schedule and\n"
+	  "                             invitations; systemd Type=notify; SIGHUP reloads, SIGTERM stops" },
 	{ "poll", cli_poll, "poll --once                handle every new message once, send the replies, exit" },
 	{ "send", cli_send, "send --once                start a due newsletter issue, deliver what is due (replies, newsletter\n"
 	  "                             copies, invitations), send the weekly bounce summary, exit" },
@@ -61,7 +62,9 @@ usage(FILE *fp)
 	    "scheduled newsletter and event invitations, and counts the answers.\n\n"
 	    "Options:\n"
 	    "  -c FILE   configuration file (default %s)\n"
-	    "  -v        debug logging\n\nCommands:\n", config_default_path());
+	    "  -v        debug logging (lines carry <N> syslog priorities when\n"
+	    "            JOURNAL_STREAM is set, i.e. under systemd)\n\nCommands:\n",
+	    config_default_path());
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(fp, "  %s\n", subcommands[i].usage);
 	fprintf(fp, "\nExit codes (sysexits.h): 0 done, 64 usage, 65 bad data, "

@@ -8,6 +8,8 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "util.h"
+
 #define STATUS_MAX	256
 
 int
@@ -29,4 +31,59 @@ notify_status(const char *fmt, ...)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	return sd_notify(0, msg) < 0 ? -1 : 0;
+}
+
+void
+notify_ready(void)
+{
+	sd_notify(0, "READY=1");
+}
+
+void
+notify_reloading(void)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%lld",
+	    (long long)hp_monotonic_us());
+	sd_notify(0, msg);
+}
+
+void
+notify_stopping(void)
+{
+	sd_notify(0, "STOPPING=1");
+}
+
+uint64_t
+notify_watchdog_interval(void)
+{
+	static int known;
+	static uint64_t half;
+	uint64_t usec = 0;
+
+	if (!known) {
+		known = 1;
+		if (sd_watchdog_enabled(0, &usec) > 0)
+			half = usec / 2;
+	}
+	return half;
+}
+
+void
+notify_watchdog(bool force)
+{
+	static int64_t last;
+	uint64_t every = notify_watchdog_interval();
+	int64_t now;
+
+	if (every == 0)
+		return;
+	now = hp_monotonic_us();
+	/* Ping at a quarter of the period: the long rounds call in at
+	 * irregular moments, and a ping too many costs one datagram. */
+	if (!force && last != 0 && (uint64_t)(now - last) < every / 2)
+		return;
+	last = now;
+	sd_notify(0, "WATCHDOG=1");
 }

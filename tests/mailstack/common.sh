@@ -236,6 +236,32 @@ ms_postfix_stop() {
 	return 0
 }
 
+# Start Dovecot and wait until IMAP, IMAPS, LMTP and auth answer.
+ms_dovecot_start() {
+	local imap=$1 imaps=$2 i pid
+	ms_run "$RUN/dc/start.log" /usr/sbin/dovecot -c "$MS_DC_CONF" || return 1
+	for ((i = 0; i < 100; i++)); do
+		if pid=$(ms_read_pid "$MS_DC_PID" 2>/dev/null); then
+			echo "$pid" >"$RUN/pids/dovecot.sid"
+			break
+		fi
+		sleep 0.1
+	done
+	if [ ! -f "$RUN/pids/dovecot.sid" ]; then
+		echo "mailstack: dovecot wrote no pid file $MS_DC_PID" >&2
+		return 1
+	fi
+	for ((i = 0; i < 100; i++)); do
+		if ms_greeting "$imap" '* OK' 'a LOGOUT' && ms_port_busy "$imaps" &&
+			[ -S "$RUN/dc/run/lmtp" ] && [ -S "$RUN/dc/run/auth-postfix" ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "mailstack: Dovecot does not answer on 127.0.0.1:$imap/$imaps" >&2
+	return 1
+}
+
 ms_dovecot_stop() {
 	local pid sid
 	pid=$(ms_read_pid "$MS_DC_PID" 2>/dev/null) || pid=
