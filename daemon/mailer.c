@@ -324,6 +324,30 @@ reply_for(const struct mailer_xfer *x, long code)
 	return NULL;
 }
 
+/* The last session failure logged as a warning; cleared by a success.
+ * A server that stays away fails every connection of every round the
+ * same way: the first says so, the rest only in debug (SPEC §8: logged
+ * once, retried). */
+static char last_session_failure[256];
+
+static void
+log_session_failure(const struct mailer_xfer *x, CURLcode rc,
+    const char *reply)
+{
+	const char *stage = x->stage[0] != '\0' ? x->stage : "connect";
+	char key[sizeof(last_session_failure)];
+
+	snprintf(key, sizeof(key), "%.64s %.16s %.160s", x->host, stage, reply);
+	if (strcmp(key, last_session_failure) == 0) {
+		log_debug("mailer host=%s session failed again at=%s curl=%d: %s",
+		    x->host, stage, (int)rc, reply);
+		return;
+	}
+	hp_strlcpy(last_session_failure, key, sizeof(last_session_failure));
+	log_warnx("mailer host=%s session failed at=%s curl=%d: %s", x->host,
+	    stage, (int)rc, reply);
+}
+
 /* A failed transfer: a verdict on this message when MAIL, RCPT or DATA
  * was answered 4xx/5xx, otherwise the session failed (nothing decided). */
 static void
@@ -361,8 +385,7 @@ classify_failure(struct mailer_xfer *x, CURLcode rc, long code,
 		    x->stage[0] != '\0' ? x->stage : "greeting");
 	else
 		result_set(res, MAILER_TEMPFAIL, 0, "%s", why);
-	log_warnx("mailer host=%s session failed at=%s curl=%d: %s", x->host,
-	    x->stage[0] != '\0' ? x->stage : "connect", (int)rc, res->reply);
+	log_session_failure(x, rc, res->reply);
 }
 
 int
@@ -408,10 +431,11 @@ mailer_xfer_finish(struct mailer_xfer *x, CURLcode rc, struct mailer_result *res
 	long code = 0;
 
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK) {
 		result_set(res, MAILER_SENT, (int)code, "%s", reply_for(x, code) ?
 		    reply_for(x, code) : "accepted");
-	else
+		last_session_failure[0] = '\0';
+	} else
 		classify_failure(x, rc, code, res);
 	curl_easy_getinfo(x->curl, CURLINFO_NUM_CONNECTS, &res->connects);
 	/* After any failure the connection's state is unknown (finding #7). */

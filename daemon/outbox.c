@@ -59,6 +59,7 @@ record_result(struct app *app, const struct store_outmsg *o,
 	enum store_out_state state = STORE_OUT_QUEUED;
 	time_t next = now;
 	unsigned rnd = 0;
+	void (*say)(const char *, ...);
 
 	switch (res->verdict) {
 	case MAILER_SENT:
@@ -82,7 +83,11 @@ record_result(struct app *app, const struct store_outmsg *o,
 			stats->deferred++;
 		break;
 	}
-	log_info("outbox=%lld to=%s %s code=%d reply=\"%s\"", (long long)o->id,
+	/* Not reached at all is the server's event, logged by the mailer
+	 * once per outage, not one line per waiting reply per round. */
+	say = res->smtp_code == 0 && state == STORE_OUT_QUEUED ? log_debug :
+	    log_info;
+	say("outbox=%lld to=%s %s code=%d reply=\"%s\"", (long long)o->id,
 	    o->recipient, state == STORE_OUT_SENT ? "sent" :
 	    state == STORE_OUT_FAILED ? "failed" : "deferred", res->smtp_code,
 	    res->reply);
@@ -134,7 +139,7 @@ outbox_deliver_due(struct app *app, struct outbox_stats *stats)
 		msgs = NULL;
 	}
 	mailer_free(mailer);
-	if (stats->sent + stats->deferred + stats->failed > 0)
+	if (stats->sent + stats->failed > 0 || (stats->deferred > 0 && !server_down))
 		log_info("outbox sent=%zu deferred=%zu failed=%zu", stats->sent,
 		    stats->deferred, stats->failed);
 	return rc;

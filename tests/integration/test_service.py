@@ -223,6 +223,29 @@ class Service(unittest.TestCase):
         self.assertLessEqual(log.count("Connection refused"), 1, log)
         self.assertEqual(self.daemon.stop(), 0)
 
+    def test_07_smtp_server_away(self):
+        self.daemon = Daemon(self.inst)
+        self.daemon.ready()
+        tools = os.path.join(hp.TOP, "tests", "mailstack")
+        subprocess.run([os.path.join(tools, "stop-smtp"), hp.RUN], check=True,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        try:
+            append(1)
+            wait_until(lambda: self.handled() == 1, 10, "message handled")
+            time.sleep(8)
+            self.assertIsNone(self.daemon.proc.poll(), "the daemon exited without SMTP")
+            self.assertEqual(self.inst.sql("SELECT state FROM outbox")[0][0], "queued")
+        finally:
+            subprocess.run([os.path.join(tools, "start-smtp"), hp.RUN], check=True,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        wait_until(lambda: self.inst.sql("SELECT state FROM outbox")[0][0] == "sent",
+                   45, "the reply sent after Postfix came back")
+        hp.wait_reply(SENDERS[0])
+        self.assertEqual(self.replies(), 1)
+        log = self.daemon.log_text()
+        self.assertEqual(log.count("session failed at=connect"), 1, log)
+        self.assertEqual(self.daemon.stop(), 0)
+
     def write_conf(self, old, new):
         with open(self.inst.conf) as f:
             text = f.read()
