@@ -23,6 +23,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -130,6 +132,22 @@ inbox_ready(struct inbox *ib)
 
 /* --------------------------------------------------------- TCP and TLS */
 
+/* A connection that waits in IDLE for minutes sends nothing: without
+ * keepalive probes a network cut would only show at the next IDLE
+ * renewal.  With them the socket fails (and poll wakes the loop) about
+ * 90 s after the peer stops answering.  Best effort: a kernel without
+ * the TCP_KEEP* options still gets SO_KEEPALIVE's defaults. */
+static void
+inbox_tcp_keepalive(int fd)
+{
+	int on = 1, idle = 60, intvl = 10, cnt = 3;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 static int
 inbox_tcp_try(const struct addrinfo *ai, unsigned timeout_s, int *saved)
 {
@@ -163,6 +181,7 @@ inbox_tcp_try(const struct addrinfo *ai, unsigned timeout_s, int *saved)
 	/* libetpan wants a blocking descriptor for the TLS handshake. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1)
 		goto fail;
+	inbox_tcp_keepalive(fd);
 	return fd;
 fail:
 	*saved = errno;

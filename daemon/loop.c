@@ -24,7 +24,7 @@
 #include "util.h"
 
 #define SEC		INT64_C(1000000)
-#define IDLE_RENEW	(25 * 60 * SEC)	/* RFC 2177: re-IDLE before 29 min */
+#define IDLE_RENEW	(10 * 60 * SEC)	/* RFC 2177: re-IDLE well before 29 min */
 #define RETRY_BASE	1		/* s: first retry after a failure */
 #define RETRY_CAP	60		/* s: longest pause between retries */
 #define BUSY_RETRY	(5 * SEC)	/* the database was busy: look again */
@@ -75,6 +75,13 @@ retry_delay(unsigned failures)
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
 		rnd = (uint32_t)hp_monotonic_us();
 	return sched_backoff(failures, RETRY_BASE, RETRY_CAP, rnd);
+}
+
+/* IDLE when the configuration allows it and the server offers it. */
+static bool
+use_idle(const struct loop *l)
+{
+	return l->app->cfg->mailbox.idle && inbox_has_idle(l->ib);
 }
 
 static void
@@ -129,8 +136,9 @@ imap_connected(struct loop *l)
 		    (now - l->down_since) / SEC : 0);
 	else
 		log_info("imap connected to %s; %s", cfg->mailbox.url.host,
-		    inbox_has_idle(l->ib) ? "waiting for mail with IDLE" :
-		    "the server has no IDLE, polling");
+		    use_idle(l) ? "waiting for mail with IDLE" :
+		    !inbox_has_idle(l->ib) ? "the server has no IDLE, polling" :
+		    "IDLE is off in the configuration, polling");
 	l->imap_failures = 0;
 	l->imap_error[0] = '\0';
 	l->down_since = 0;
@@ -177,6 +185,13 @@ imap_check(struct loop *l)
 
 	l->check_at = NEVER;
 	l->busy = true;
+	/* Without IDLE the server tells of new mail only in answer to a
+	 * command, and Dovecot answers a SEARCH from the view it had before
+	 * it: NOOP first, or a message waits one extra poll_interval. */
+	if (!use_idle(l) && inbox_noop(l->ib) == -1 && inbox_is_broken(l->ib)) {
+		imap_lost(l);
+		return;
+	}
 	rc = ingest_run_once(l->app, l->ib, l->ps, loop_should_stop, &is);
 	now = hp_monotonic_us();
 	if (is.seen > 0)
@@ -194,15 +209,15 @@ imap_check(struct loop *l)
 		log_warnx("ingest failed; looking again in %u s",
 		    l->app->cfg->mailbox.poll_interval);
 	if (l->ib != NULL && l->check_at == NEVER &&
-	    (rc == HP_FATAL || !inbox_has_idle(l->ib)))
+	    (rc == HP_FATAL || !use_idle(l)))
 		l->check_at = now + l->app->cfg->mailbox.poll_interval * SEC;
 }
 
-/* Wait for mail in IDLE when the server offers it and nothing is due. */
+/* Wait for mail in IDLE when it is used and nothing is due. */
 static void
 imap_idle_begin(struct loop *l)
 {
-	if (l->ib == NULL || l->idling || l->check_at != NEVER)
+	if (l->ib == NULL || l->idling || l->check_at != NEVER || !use_idle(l))
 		return;
 	if (inbox_idle_start(l->ib) == -1) {
 		if (inbox_is_broken(l->ib)) {

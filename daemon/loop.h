@@ -2,7 +2,7 @@
  * loop: `hanzepost run`, the daemon's one event loop (SPEC §8).  L4.
  *
  * One poll() over three things: the IMAP connection while it is in IDLE
- * (RFC 2177; re-issued every IDLE_RENEW, under the 29-minute limit), a
+ * (RFC 2177; renewed every 10 minutes, under the 29-minute limit), a
  * timerfd armed for the earliest deadline (the next send round, the next
  * plain poll when the server has no IDLE, a reconnect, a watchdog ping)
  * and a signalfd (SIGTERM/SIGINT stop, SIGHUP reloads).  Idle, the process

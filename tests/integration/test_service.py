@@ -195,6 +195,16 @@ class Service(unittest.TestCase):
         t_stop, _ = self.daemon.notes.wait("STOPPING", "1")
         print("idle push latency %.2f s" % latency)
 
+    def test_01b_idle_off_polls_every_poll_interval(self):
+        self.write_conf("poll_interval = 60", "poll_interval = 5\nidle = no")
+        self.daemon = Daemon(self.inst)
+        t_ready, _ = self.daemon.ready()
+        self.daemon.notes.wait("STATUS", "idle, looking for mail every 5 s", since=t_ready)
+        append(1)
+        wait_until(lambda: self.handled() == 1, 8, "message handled by polling")
+        self.assertIn("IDLE is off in the configuration", self.daemon.log_text())
+        self.assertEqual(self.daemon.stop(), 0)
+
     def test_02_imap_server_away_for_20_s(self):
         self.daemon = Daemon(self.inst)
         self.daemon.ready()
