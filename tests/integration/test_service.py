@@ -267,21 +267,34 @@ class Service(unittest.TestCase):
         return str(hp.wait_reply(sender)["From"])
 
     def test_03_sighup_good_and_broken_config(self):
+        tpl = os.path.join(self.inst.dir, "tpl")
+        for lang in ("nl", "en"):
+            os.makedirs(os.path.join(tpl, lang))
+        with open(self.inst.conf, "a") as f:
+            f.write("\n[templates]\ndir = %s\n" % tpl)
         self.daemon = Daemon(self.inst)
         self.daemon.ready()
         append(1)
-        self.assertIn("Deventer Internationaal", self.reply_from(SENDERS[0]))
+        first = hp.wait_reply(SENDERS[0])
+        self.assertIn("Deventer Internationaal", str(first["From"]))
+        self.assertNotIn("EDITED HELP", hp.body_text(first))
 
-        # A good new configuration: the next reply is signed with it.
+        # A good new configuration and an edited template: the next reply
+        # is signed and worded with them.
         self.write_conf("address = Deventer Internationaal <",
                         "address = Hanze Office Deventer <")
+        for lang in ("nl", "en"):
+            with open(os.path.join(tpl, lang, "help.txt"), "w") as f:
+                f.write("EDITED HELP for {{office_address}}\n")
         t0 = time.monotonic()
         self.daemon.proc.send_signal(signal.SIGHUP)
         t_rel, f = self.daemon.notes.wait("RELOADING", "1", since=t0)
         self.assertIn("MONOTONIC_USEC", f)
         self.daemon.notes.wait("READY", "1", since=t_rel)
         append(1, start=1)
-        self.assertIn("Hanze Office Deventer", self.reply_from(SENDERS[1]))
+        second = hp.wait_reply(SENDERS[1])
+        self.assertIn("Hanze Office Deventer", str(second["From"]))
+        self.assertIn("EDITED HELP", hp.body_text(second))
 
         # A broken one: refused, the running one stays, READY=1 again.
         self.write_conf("[smtp]", "[smtp]\nconcurrency = many")
