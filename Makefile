@@ -113,9 +113,11 @@ demo: deps
 	$(MAKE) hanzepost
 	@sh tests/demo.sh
 
-# Newsletter delivery (messages/s beside Postfix's smtp-source) and peak RSS
-# for 10,000 vs 100,000 recipients; writes bench/results/latest.json.
-bench: hanzepost
+# Newsletter delivery (messages/s beside Postfix's smtp-source), peak RSS
+# for 10,000 vs 100,000 recipients, ingest beside mbsync, reply latency,
+# idle CPU, binary size, scale; writes bench/results/latest.json.
+bench: deps
+	$(MAKE) hanzepost
 	@sh bench/run.sh
 
 # Our global symbols must not collide with a linked library's exports
