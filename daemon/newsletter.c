@@ -17,7 +17,9 @@
  * Copies are built two ways with the same bytes: newsletter_build_copy
  * renders the whole part into the frame and encodes all of it;
  * newsletter_copier (the sender's way) encodes the part once per
- * mailing and language and per copy only the frame around it.
+ * mailing and language, renders the frame templates once per language
+ * and "name or none", and per copy only fills the subscriber's values
+ * into the frame and encodes the frame's own lines.
  *
  * Must not: send mail, or read the registry when a copy is built (a copy
  * needs nothing but its mailing, its part and its delivery row).
@@ -28,10 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "compose.h"
 #include "log.h"
 #include "newsletter_int.h"
 #include "sched.h"
+#include "tpl.h"
 #include "util.h"
 
 #define SETTING_INSTALLED "newsletter.installed_at"
@@ -364,8 +368,9 @@ newsletter_build_copy(struct app *app, const struct store_mailing *m,
 
 /* ---- copies around a body encoded once (newsletter_copier) ----
  *
- * The frame is rendered with a marker in place of the body, split at
- * the marker and handed to compose_mailing_framed with the part's body
+ * The frame is rendered with a marker in place of the body (and of the
+ * per-copy values, below), split at the marker and handed to
+ * compose_mailing_framed with the part's body
  * encoded once (compose_shared).  The marker holds a control character
  * no name or template text has (checked: a value holding it sends that
  * copy the ordinary way) and an '&', so a template that HTML-escapes the
@@ -376,11 +381,52 @@ newsletter_build_copy(struct app *app, const struct store_mailing *m,
 #define MARKER		"\x1dhanzepost&body\x1d"
 #define MARKER_CHAR	'\x1d'
 
+/* ---- frames rendered once (per language and name or none) ----
+ *
+ * The per-copy values (name, address, unsubscribe address and URL) are
+ * rendered as markers too, so one rendering of each frame serves every
+ * copy with the same shape: a marker is replaced by the value as it is,
+ * or HTML-escaped exactly as tpl does ({{x}} in an .html template); the
+ * '&' in each marker tells which (tpl writes it as "&amp;").  Only
+ * truthiness could tell a marker from its value in a template, so the
+ * shape is the language and whether the name is empty (the address and
+ * the unsubscribe address never are; the URL is there for all or none).
+ * A frame with a marker in any other form, or without the body marker
+ * exactly once as it is, is not cached: those copies take the per-copy
+ * rendering, which decides as before.
+ */
+enum frame_val { FV_NAME, FV_EMAIL, FV_ADDR, FV_URL, FV_COUNT };
+
+#define VAL_MARK	"\x1dhanzepost&v%d\x1d"
+#define VAL_MARK_ESC	"\x1dhanzepost&amp;v%d\x1d"
+
+/* A literal run of the rendered frame, or a value (val >= 0). */
+struct frame_piece {
+	const char *p;
+	size_t n;
+	int val;
+	bool esc;
+};
+
+/* One rendered frame: pieces[0, body) before the body, the rest after. */
+struct frame_form {
+	char *text;
+	struct frame_piece *pieces;
+	size_t n, body;
+};
+
+/* Both frames of one shape; html.text NULL when the part has no HTML. */
+struct frame_shape {
+	bool tried, ok;
+	struct frame_form text, html;
+};
+
 struct newsletter_copier {
 	struct app *app;
 	const struct store_mailing *m;		/* borrowed */
 	const struct store_mailing_part *part;	/* borrowed */
 	struct compose_shared *text, *html;	/* NULL: ordinary way */
+	struct frame_shape shapes[LANG_COUNT][2];	/* [lang][name given] */
 	time_t zone_at;		/* the second tz_offset was read for */
 	int tz_offset;
 };
@@ -413,6 +459,141 @@ newsletter_copier_new(struct app *app, const struct store_mailing *m,
 	return c;
 }
 
+static void
+frame_form_clear(struct frame_form *f)
+{
+	free(f->text);
+	free(f->pieces);
+	memset(f, 0, sizeof(*f));
+}
+
+static void
+frame_shape_clear(struct frame_shape *sh)
+{
+	frame_form_clear(&sh->text);
+	frame_form_clear(&sh->html);
+	sh->tried = sh->ok = false;
+}
+
+static void
+piece_add(struct frame_form *f, const char *p, size_t n, int val, bool esc)
+{
+	if (n == 0 && val < 0)
+		return;
+	f->pieces = xreallocarray(f->pieces, f->n + 1, sizeof(*f->pieces));
+	f->pieces[f->n++] = (struct frame_piece){ p, n, val, esc };
+}
+
+/* The marker at s (a MARKER_CHAR): its value and form, or -1 for the
+ * body marker as it is (val FV_COUNT), -2 for anything else. */
+static int
+marker_at(const char *s, int *val, bool *esc, size_t *len)
+{
+	char m[64];
+
+	if (strncmp(s, MARKER, strlen(MARKER)) == 0) {
+		*val = FV_COUNT;
+		*len = strlen(MARKER);
+		return 0;
+	}
+	for (int v = 0; v < FV_COUNT; v++)
+		for (int e = 0; e < 2; e++) {
+			snprintf(m, sizeof(m), e ? VAL_MARK_ESC : VAL_MARK, v);
+			if (strncmp(s, m, strlen(m)) == 0) {
+				*val = v;
+				*esc = e;
+				*len = strlen(m);
+				return 0;
+			}
+		}
+	return -1;
+}
+
+/* Cut f->text (rendered with markers) into pieces: 0, or -1 when it is
+ * not a frame the cache can serve. */
+static int
+frame_form_parse(struct frame_form *f)
+{
+	const char *s = f->text, *at;
+	bool body = false;
+
+	while ((at = strchr(s, MARKER_CHAR)) != NULL) {
+		int val;
+		bool esc = false;
+		size_t len;
+		if (marker_at(at, &val, &esc, &len) == -1)
+			return -1;
+		piece_add(f, s, (size_t)(at - s), -1, false);
+		if (val == FV_COUNT) {
+			if (body)
+				return -1;
+			body = true;
+			f->body = f->n;
+		} else
+			piece_add(f, NULL, 0, val, esc);
+		s = at + len;
+	}
+	piece_add(f, s, strlen(s), -1, false);
+	return body ? 0 : -1;
+}
+
+/* Render both frames of a shape with markers for every per-copy value. */
+static void
+frame_shape_make(struct newsletter_copier *c, struct frame_shape *sh,
+    enum lang lang, bool named)
+{
+	char mk[FV_COUNT][64];
+	struct store_delivery d;
+	char err[256];
+
+	sh->tried = true;
+	for (int v = 0; v < FV_COUNT; v++)
+		snprintf(mk[v], sizeof(mk[v]), VAL_MARK, v);
+	memset(&d, 0, sizeof(d));
+	d.name = named ? mk[FV_NAME] : NULL;
+	d.email = mk[FV_EMAIL];
+	d.lang = (char *)model_lang_code(lang);
+	if (render_frame(c->app, &d, c->m, mk[FV_ADDR],
+	    c->app->cfg->newsletter.unsubscribe_url != NULL &&
+	    *c->app->cfg->newsletter.unsubscribe_url != '\0' ? mk[FV_URL] : NULL,
+	    "newsletter-copy.txt", MARKER, strlen(MARKER), &sh->text.text, err,
+	    sizeof(err)) == -1 || frame_form_parse(&sh->text) == -1)
+		return;
+	if (c->html != NULL && (render_frame(c->app, &d, c->m, mk[FV_ADDR],
+	    c->app->cfg->newsletter.unsubscribe_url != NULL &&
+	    *c->app->cfg->newsletter.unsubscribe_url != '\0' ? mk[FV_URL] : NULL,
+	    "newsletter-copy.html", MARKER, strlen(MARKER), &sh->html.text, err,
+	    sizeof(err)) == -1 || frame_form_parse(&sh->html) == -1))
+		return;
+	sh->ok = true;
+}
+
+/* pieces[from, to) of f with the values vals into a new string. */
+static char *
+frame_fill(const struct frame_form *f, size_t from, size_t to,
+    const char *const vals[FV_COUNT])
+{
+	struct buf b;
+	int bad = 0;
+
+	buf_init(&b, COMPOSE_MAX_BODY);
+	for (size_t i = from; i < to; i++) {
+		const struct frame_piece *pc = &f->pieces[i];
+		const char *v = pc->val >= 0 ? vals[pc->val] : NULL;
+		if (pc->val < 0)
+			bad |= buf_append(&b, pc->p, pc->n);
+		else if (v != NULL && pc->esc)
+			bad |= tpl_html_escape(&b, v, strlen(v));
+		else if (v != NULL)
+			bad |= buf_puts(&b, v);
+	}
+	if (bad) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_release(&b, NULL);
+}
+
 void
 newsletter_copier_free(struct newsletter_copier *c)
 {
@@ -420,23 +601,48 @@ newsletter_copier_free(struct newsletter_copier *c)
 		return;
 	compose_shared_free(c->text);
 	compose_shared_free(c->html);
+	for (int l = 0; l < LANG_COUNT; l++)
+		for (int k = 0; k < 2; k++)
+			frame_shape_clear(&c->shapes[l][k]);
 	free(c);
 }
 
-/* Split the rendered frame s at its one marker into pre (s, cut there)
- * and post.  -1 when the marker is not there exactly once. */
-static int
-frame_split(char *s, const struct compose_shared *shared,
-    struct compose_frame *f)
+/* A value that may go into a frame through the cache: what render_frame
+ * would accept (UTF-8) and cannot be mistaken for a marker. */
+static bool
+value_ok(const char *v)
 {
-	char *at = strstr(s, MARKER);
+	return v == NULL || (!has_marker_char(v) && hp_utf8_valid(v, strlen(v)));
+}
 
-	if (at == NULL || strstr(at + 1, MARKER) != NULL)
-		return -1;
-	*at = '\0';
-	f->pre = s;
-	f->post = at + strlen(MARKER);
-	f->shared = shared;
+/* Both frames of d's copy from the cache into fr (text before and after
+ * the body, then HTML likewise; new strings, the caller frees them
+ * whatever the result): 0, or 1 when this copy must go the ordinary way. */
+static int
+frames_fill(struct newsletter_copier *c, const struct store_delivery *d,
+    const struct copy_env *e, char *fr[4])
+{
+	const char *vals[FV_COUNT] = { d->name, d->email, e->addr, e->url };
+	bool named = d->name != NULL && d->name[0] != '\0';
+	enum lang lang = lang_of(d->lang);
+	struct frame_shape *sh = &c->shapes[lang][named];
+
+	if (!value_ok(d->name) || !value_ok(d->email) || !value_ok(e->addr) ||
+	    !value_ok(e->url))
+		return 1;
+	if (!sh->tried)
+		frame_shape_make(c, sh, lang, named);
+	if (!sh->ok)
+		return 1;
+	fr[0] = frame_fill(&sh->text, 0, sh->text.body, vals);
+	fr[1] = frame_fill(&sh->text, sh->text.body, sh->text.n, vals);
+	if (sh->html.text != NULL) {
+		fr[2] = frame_fill(&sh->html, 0, sh->html.body, vals);
+		fr[3] = frame_fill(&sh->html, sh->html.body, sh->html.n, vals);
+	}
+	if (fr[0] == NULL || fr[1] == NULL || (sh->html.text != NULL &&
+	    (fr[2] == NULL || fr[3] == NULL)))
+		return 1;
 	return 0;
 }
 
@@ -448,31 +654,22 @@ copier_try(struct newsletter_copier *c, const struct store_delivery *d,
 {
 	struct compose_frame ft, fh;
 	struct copy_env e;
-	char *text = NULL, *html = NULL;
+	char *fr[4] = { NULL, NULL, NULL, NULL };
 	int rc = -1;
 
 	if (copy_env_init(c->app, c->m, c->part, d, date, c->tz_offset, &e,
 	    err, errlen) == -1)
 		goto fail;
-	rc = 1;
-	if (has_marker_char(d->name) || has_marker_char(d->email) ||
-	    has_marker_char(e.addr) || has_marker_char(e.url))
+	if ((rc = frames_fill(c, d, &e, fr)) != 0)
 		goto fail;
-	if (render_frame(c->app, d, c->m, e.addr, e.url, "newsletter-copy.txt",
-	    MARKER, strlen(MARKER), &text, err, errlen) == -1 ||
-	    (c->html != NULL && render_frame(c->app, d, c->m, e.addr, e.url,
-	    "newsletter-copy.html", MARKER, strlen(MARKER), &html, err,
-	    errlen) == -1))
-		goto fail;	/* the ordinary way gives the error */
-	if (frame_split(text, c->text, &ft) == -1 ||
-	    (html != NULL && frame_split(html, c->html, &fh) == -1))
-		goto fail;
-	rc = copy_compose(&e.cm, &ft, html != NULL ? &fh : NULL, out, len, err,
-	    errlen);
+	ft = (struct compose_frame){ fr[0], fr[1], c->text };
+	fh = (struct compose_frame){ fr[2], fr[3], c->html };
+	rc = copy_compose(&e.cm, &ft, fr[2] != NULL ? &fh : NULL, out, len,
+	    err, errlen);
 fail:
 	copy_env_clear(&e);
-	free(text);
-	free(html);
+	for (int i = 0; i < 4; i++)
+		free(fr[i]);
 	return rc;
 }
 

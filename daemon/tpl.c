@@ -478,9 +478,8 @@ tpl_put(struct tpl_state *st, unsigned line, const char *s, size_t n)
 	return 0;
 }
 
-static int
-tpl_put_escaped(struct tpl_state *st, unsigned line, const char *s,
-    size_t n)
+int
+tpl_html_escape(struct buf *out, const char *s, size_t n)
 {
 	size_t run = 0, i;
 	const char *rep;
@@ -494,12 +493,22 @@ tpl_put_escaped(struct tpl_state *st, unsigned line, const char *s,
 		case '\'': rep = "&#39;"; break;
 		default: continue;
 		}
-		if (tpl_put(st, line, s + run, i - run) == -1 ||
-		    tpl_put(st, line, rep, strlen(rep)) == -1)
+		if (buf_append(out, s + run, i - run) == -1 ||
+		    buf_puts(out, rep) == -1)
 			return -1;
 		run = i + 1;
 	}
-	return tpl_put(st, line, s + run, n - run);
+	return buf_append(out, s + run, n - run);
+}
+
+static int
+tpl_put_escaped(struct tpl_state *st, unsigned line, const char *s,
+    size_t n)
+{
+	if (tpl_html_escape(&st->out, s, n) == -1)
+		return tpl_errf(st->err, st->errlen, st->where, line,
+		    "output larger than %zu bytes", st->out.max);
+	return 0;
 }
 
 /* The shortest %g form that reads back as d, with '.' whatever the

@@ -75,4 +75,11 @@ int tpl_render(const char *tmpl, size_t len, json_t *context,
     const struct tpl_opts *opts, char **out, size_t *out_len,
     char *err, size_t errlen);
 
+struct buf;
+
+/* Append s[0, n) to out HTML-escaped exactly as {{x}} is with html_escape
+ * (for code that fills in values after rendering, and must not drift from
+ * the template engine).  0, or -1 when out is full. */
+int tpl_html_escape(struct buf *out, const char *s, size_t n);
+
 #endif

@@ -520,6 +520,11 @@ test_copier_same_copies(void **state)
 	    "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
 	add_subscriber("marker@example.nl", "Mark \x1d er", "nl",
 	    "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5");
+	/* For the frames rendered once: escaping and an empty name. */
+	add_subscriber("amp@example.com", "Tom & Jerry's <b>", "en",
+	    "1a2b3c4d5e6f708192a3b4c5d6e7f809");
+	add_subscriber("empty@example.nl", "", "nl",
+	    "9f8e7d6c5b4a39281706f5e4d3c2b1a0");
 	assert_int_equal(newsletter_create_issue(&app, 0, T0, &id, &n, err,
 	    sizeof(err)), 0);
 	compare_copies(id);
@@ -556,6 +561,23 @@ test_copier_same_copies(void **state)
 	    "{{^recipient.name}}<p>Hallo</p>{{/recipient.name}}\n{{{body}}}\n"
 	    "<p>{{unsubscribe_address}}</p>");
 	app.templates = templates_new(dir);
+	compare_copies(id);
+	templates_free(app.templates);
+	/* Every per-copy value raw, escaped, in and outside sections, with
+	 * the body on lines of its own (the frames rendered once). */
+	write_template(nl, "newsletter-copy.txt",
+	    "{{recipient.name}}|{{#recipient.name}}Hi {{.}}{{/recipient.name}}"
+	    "{{^recipient.name}}Hello{{/recipient.name}}\n{{{body}}}\n"
+	    "{{recipient.email}} {{unsubscribe_address}}{{#unsubscribe_url}} "
+	    "{{unsubscribe_url}}{{/unsubscribe_url}} {{issue.label}}\n");
+	write_template(nl, "newsletter-copy.html",
+	    "<p>{{recipient.name}} / {{{recipient.name}}} / {{&recipient.email}}"
+	    "</p>\n{{{body}}}\n<p><a href=\"{{unsubscribe_url}}\">"
+	    "{{unsubscribe_address}}</a> {{#recipient.name}}{{.}}"
+	    "{{/recipient.name}} {{office.name}}</p>\n");
+	app.templates = templates_new(dir);
+	compare_copies(id);
+	cfg.newsletter.unsubscribe_url = NULL;
 	compare_copies(id);
 	templates_free(app.templates);
 	app.templates = shipped;
