@@ -3,9 +3,10 @@
  *
  * Poison messages: ARCHITECTURE.md suggests an IMAP keyword set before
  * the attempt.  We count attempts in the database instead (committed
- * before the parse), which survives the same crashes and lets a message
- * that was merely interrupted (kill -9, power loss) be tried again
- * instead of being quarantined on the first interruption.
+ * before the parse, for the one message in hand), which survives the same
+ * crashes and lets a message that was merely interrupted (kill -9, power
+ * loss) be tried again instead of being quarantined on the first
+ * interruption.
  */
 #include "ingest.h"
 
@@ -424,31 +425,22 @@ parse_item(struct cycle *c, const struct inbox_item *it, unsigned attempts,
 	return m;
 }
 
-/* Count an attempt for each UID of the batch before anything is parsed. */
+/*
+ * Count an attempt at this one message, committed before it is parsed and
+ * handled.  Only the message in hand is counted: counting the whole batch
+ * up front made every interruption (kill -9, power loss) count against the
+ * batch's unhandled messages too, and after three such interruptions they
+ * were filed as unreadable without being applied.  The batch's FETCH needs
+ * no count: the message bytes are literals libetpan does not parse.
+ */
 static enum hp_status
-bump_attempts(struct cycle *c, const uint32_t *uids, size_t n, unsigned *attempts)
+bump_attempt(struct cycle *c, uint32_t uid, unsigned *attempts)
 {
 	if (store_begin(c->app->store) == -1)
 		return db_status(c->app, "begin");
-	for (size_t i = 0; i < n; i++)
-		if (store_attempt_bump(c->app->store, c->uidvalidity, uids[i],
-		    &attempts[i]) == -1)
-			return db_status(c->app, "attempts");
-	if (store_commit(c->app->store) == -1)
-		return db_status(c->app, "commit attempts");
-	return HP_OK;
-}
-
-/* The daemon is stopping before these were parsed: they were not tried. */
-static enum hp_status
-release_attempts(struct cycle *c, const struct inbox_item *items, size_t n)
-{
-	if (store_begin(c->app->store) == -1)
-		return db_status(c->app, "begin");
-	for (size_t i = 0; i < n; i++)
-		if (store_attempt_release(c->app->store, c->uidvalidity,
-		    items[i].uid) == -1)
-			return db_status(c->app, "release attempts");
+	if (store_attempt_bump(c->app->store, c->uidvalidity, uid,
+	    attempts) == -1)
+		return db_status(c->app, "attempts");
 	if (store_commit(c->app->store) == -1)
 		return db_status(c->app, "commit attempts");
 	return HP_OK;
@@ -458,31 +450,25 @@ static enum hp_status
 run_batch(struct cycle *c, const uint32_t *uids, size_t n)
 {
 	struct inbox_item *items = NULL;
-	unsigned *attempts = xcalloc(n, sizeof(unsigned));
 	size_t n_items = 0;
-	enum hp_status rc;
+	enum hp_status rc = HP_OK;
 
-	if ((rc = bump_attempts(c, uids, n, attempts)) != HP_OK)
-		goto done;
 	if (inbox_fetch(c->ib, uids, n, c->app->cfg->mailbox.max_message_size,
-	    &items, &n_items) == -1) {
-		rc = HP_RETRY;
-		goto done;
-	}
+	    &items, &n_items) == -1)
+		return HP_RETRY;
 	for (size_t i = 0; i < n_items && rc == HP_OK; i++) {
 		struct handled h = { 0 };
-		size_t k = 0;
+		unsigned attempts = 0;
 		struct msg *m;
 		bool retry;
 
 		if (c->stop != NULL && c->stop()) {
-			rc = release_attempts(c, items + i, n_items - i);
 			c->stats->stopped = true;
 			break;
 		}
-		while (k < n && uids[k] != items[i].uid)
-			k++;
-		m = parse_item(c, &items[i], k < n ? attempts[k] : 1, &h, &retry);
+		if ((rc = bump_attempt(c, items[i].uid, &attempts)) != HP_OK)
+			break;
+		m = parse_item(c, &items[i], attempts, &h, &retry);
 		if (retry) {
 			rc = HP_RETRY;
 			break;
@@ -492,9 +478,7 @@ run_batch(struct cycle *c, const uint32_t *uids, size_t n)
 			file_uid(c, h.folder, items[i].uid);
 		msg_free(m);
 	}
-done:
 	inbox_items_free(items, n_items);
-	free(attempts);
 	return rc;
 }
 

@@ -245,8 +245,6 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ATTEMPT_BUMP] = "INSERT INTO attempts (uidvalidity, uid, n)"
 	    " VALUES (?1, ?2, 1) ON CONFLICT (uidvalidity, uid)"
 	    " DO UPDATE SET n = n + 1 RETURNING n",
-	[S_ATTEMPT_RELEASE] = "UPDATE attempts SET n = n - 1"
-	    " WHERE uidvalidity = ?1 AND uid = ?2 AND n > 0",
 	[S_ORG_GET] = "SELECT " ORG_COLS " FROM orgs WHERE name = ?1",
 	[S_ORG_ALL] = "SELECT " ORG_COLS " FROM orgs ORDER BY name, id",
 	[S_ORG_INSERT] = "INSERT INTO orgs (name, sector, website, description,"

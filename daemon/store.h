@@ -135,11 +135,6 @@ int store_message_pending_moves(struct store *st, uint32_t uidvalidity,
 int store_attempt_bump(struct store *st, uint32_t uidvalidity, uint32_t uid,
     unsigned *attempts);
 
-/* Take back one counted attempt of (uidvalidity, uid) that was never
- * made (the daemon was told to stop before parsing it). */
-int store_attempt_release(struct store *st, uint32_t uidvalidity,
-    uint32_t uid);
-
 /* ---- registry */
 
 /* Returns 1 and a new org (free with org_free) when an organisation is

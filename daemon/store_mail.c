@@ -213,18 +213,3 @@ fail:
 	store_stmt_done(s);
 	return ret;
 }
-
-int
-store_attempt_release(struct store *st, uint32_t uidvalidity, uint32_t uid)
-{
-	sqlite3_stmt *s = store_stmt_get(st, S_ATTEMPT_RELEASE);
-	int ret = -1;
-
-	if (s == NULL || store_bind_int(st, s, 1, uidvalidity) == -1 ||
-	    store_bind_int(st, s, 2, uid) == -1)
-		goto fail;
-	ret = store_step_done(st, s, "release parse attempt");
-fail:
-	store_stmt_done(s);
-	return ret;
-}
