@@ -2,7 +2,9 @@
 #
 #   make            build ./hanzepost
 #   make deps       install the Debian packages the build and tests need
-#   make check      deps + build + unit tests (ASan+UBSan) + integration tests
+#   make check      deps + build + unit tests (ASan+UBSan) + lint + fuzz +
+#                   integration tests + valgrind, then one summary line per suite
+#   make valgrind   a short integration scenario with hanzepost under valgrind
 #   make demo       deps + build + a local mail stack + the main job on sample data
 #   make bench      newsletter delivery speed and memory (bench/results/latest.json)
 #   make install    PREFIX=/usr/local DESTDIR= (also BINDIR DATADIR MANDIR UNITDIR)
@@ -53,7 +55,7 @@ FUZZ_OBJS := $(filter-out build/fuzz/obj/main.o,$(SRCS:daemon/%.c=build/fuzz/obj
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1
 
 .PHONY: all deps check unit integration demo install uninstall man-lint unit-check sandbox-check \
-	clean lint fuzz asan bench
+	clean lint fuzz asan bench valgrind
 all: hanzepost
 
 hanzepost: $(OBJS)
@@ -94,13 +96,23 @@ unit: $(UNIT_BINS)
 integration: build/asan/hanzepost hanzepost
 	@sh tests/run-integration.sh
 
+# Every suite runs even when an earlier one failed; tests/summary.sh
+# prints one closing line per suite and fails the target if any failed.
 check: deps
 	$(MAKE) hanzepost build/asan/hanzepost
-	$(MAKE) unit
-	$(MAKE) lint
-	@sh tests/service-files.sh
-	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
-	$(MAKE) integration
+	@rm -f build/summary.txt
+	@sh tests/summary.sh run unit $(MAKE) --no-print-directory unit
+	@sh tests/summary.sh run lint $(MAKE) --no-print-directory lint
+	@sh tests/summary.sh run service-files sh tests/service-files.sh
+	@sh tests/summary.sh run fuzz $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@sh tests/summary.sh run integration $(MAKE) --no-print-directory integration
+	@sh tests/summary.sh run valgrind $(MAKE) --no-print-directory valgrind
+	@sh tests/summary.sh report
+
+# A short integration scenario (tests/run-valgrind.sh: ~1.5 min) with the
+# release build under valgrind memcheck: no errors, no definite leaks.
+valgrind: hanzepost
+	@sh tests/run-valgrind.sh
 
 # libFuzzer targets (clang) over every reader of outside input; each runs
 # FUZZ_SECONDS on a scratch corpus seeded from tests/fuzz/corpus/NAME.

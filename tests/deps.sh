@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libetpan-dev libcurl4-gnutls-dev libgnutls28-dev
 libsqlite3-dev libical-dev libsystemd-dev libinih-dev libcmocka-dev libcmark-dev
 libxml2-dev libjansson-dev libpsl-dev publicsuffix iso-codes tzdata sqlite3 dovecot-imapd dovecot-lmtpd
-postfix openssl python3 python3-icalendar python3-vobject khal ca-certificates isync
+postfix openssl valgrind python3 python3-icalendar python3-vobject khal ca-certificates isync
 mandoc man-db groff-base bsdextrautils systemd"
 missing=""
 for p in $PKGS; do

@@ -22,7 +22,7 @@ export HP_TOP="$top"
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$top/tests/integration" || exit 1
-timeout 1200 /usr/bin/python3 -m unittest -v ${HP_TESTS:-test_registry test_access test_newsletter test_events test_service test_crash} 2>&1
+timeout 1800 /usr/bin/python3 -m unittest -v ${HP_TESTS:-test_registry test_access test_newsletter test_events test_service test_crash test_faults} 2>&1
 rc=$?
 if [ $rc -eq 0 ]; then
 	echo "integration: ok"
