@@ -187,6 +187,9 @@ def message(i, rng, made):
 
 def populate(total):
     """Write total messages into the office's BenchSource Maildir folder."""
+    c = imap()                  # Dovecot makes the Maildir, owned by its user
+    c.select("INBOX")
+    c.logout()
     folder = os.path.join(MAILDIR, ".BenchSource")
     if os.path.isdir(folder):
         shutil.rmtree(folder)
