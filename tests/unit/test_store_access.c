@@ -119,7 +119,7 @@ test_schema_version(void **state)
 	struct fx *fx = *state;
 	bool is = true;
 
-	assert_int_equal(store_schema_version(), 4);
+	assert_int_equal(store_schema_version(), 5);
 	assert_int_equal(store_office_add(fx->st, "a@x.example", 1), 0);
 	/* Closed, the write-ahead log is folded into the file. */
 	store_close(fx->st);
