@@ -8,7 +8,9 @@ Measures, each as the median of --runs runs with min and max:
     (connections kept for many messages, as ours are) to the same sink in
     the same run, interleaved;
   - peak RSS (/usr/bin/time -v) of `newsletter send` (creating the issue)
-    and `send --once` (delivering it) for 10,000 and 100,000 recipients.
+    and `send --once` (delivering it) for 10,000 and 100,000 recipients;
+  - scale: one issue at 1x, 4x and 16x 20,000 recipients (as far as fits
+    in SCALE_BUDGET_S), with the slope.
 Prints a table and writes bench/results/latest.json.
 
 Set-up shortcuts, on purpose: subscribers are inserted straight into the
@@ -38,6 +40,8 @@ CONCURRENCY = 8
 RATE = 10000000
 DELIVERY_N = 20000
 RSS_NS = (10000, 100000)
+SCALE_FACTORS = (1, 4, 16)
+SCALE_BUDGET_S = 600
 CMD_TIMEOUT = 900
 
 ap = argparse.ArgumentParser()
@@ -234,6 +238,33 @@ def stats(xs):
             "max": round(max(xs), 2), "runs": [round(x, 2) for x in xs]}
 
 
+def delivery_scale(intro_bytes):
+    """One issue at 1x, 4x and 16x DELIVERY_N recipients (a size is
+    skipped when the last one predicts it would pass SCALE_BUDGET_S);
+    the slope is seconds per extra copy between the smallest and the
+    largest size, in ms."""
+    points = []
+    for factor in SCALE_FACTORS:
+        n = DELIVERY_N * factor
+        if points and n / points[-1]["msgs_per_s"] * 1.5 > SCALE_BUDGET_S:
+            print("bench: scale %d recipients skipped (over %d s)" % (n, SCALE_BUDGET_S),
+                  flush=True)
+            break
+        conf, db = template("s%d" % n, n, intro_bytes)
+        c_s, _, s, _, _ = deliver(conf, db, n)
+        points.append({"recipients": n, "create_s": round(c_s, 2), "send_s": round(s, 2),
+                       "msgs_per_s": round(n / s, 1)})
+        print("bench: scale %d recipients: issue created in %.1f s, delivered in %.1f s "
+              "(%.0f msg/s)" % (n, c_s, s, n / s), flush=True)
+        for ext in ("", ".template", "-wal", "-shm"):
+            if os.path.exists(db + ext):
+                os.unlink(db + ext)
+    lo, hi = points[0], points[-1]
+    slope = ((hi["send_s"] - lo["send_s"]) / (hi["recipients"] - lo["recipients"]) * 1000
+             if hi is not lo else lo["send_s"] / lo["recipients"] * 1000)
+    return {"points": points, "slope": round(slope, 4)}
+
+
 def main():
     print("bench: calibrating the copy size to ~%d bytes ..." % TARGET_BYTES, flush=True)
     intro_bytes, copy_bytes = calibrate()
@@ -266,6 +297,7 @@ def main():
             if os.path.exists(db + ext):
                 os.unlink(db + ext)
 
+    scale = delivery_scale(intro_bytes)
     ratio = [o / t for o, t in zip(ours, theirs)]
     r10, r100 = rss[10000][0]["median"], rss[100000][0]["median"]
     res = {
@@ -291,6 +323,8 @@ def main():
         "peak_rss_mb_create_100k": rss[100000][1]["median"],
         "peak_rss_mb_send_10k": rss[10000][2]["median"],
         "peak_rss_mb_send_100k": rss[100000][2]["median"],
+        "scale": {"delivery": scale["points"],
+                  "delivery_slope_ms_per_msg": scale["slope"]},
         "detail": {"hanzepost_msgs_per_s": stats(ours), "smtp_source_msgs_per_s": stats(theirs),
                    "rss_mb": {str(n): {"max": v[0], "newsletter_send": v[1], "send_once": v[2]}
                               for n, v in rss.items()}},
@@ -317,6 +351,10 @@ def main():
           res["delivery_ratio"], res["delivery_ratio_min"], res["delivery_ratio_max"]))
     row("peak RSS, 10,000 recipients", rss[10000][0], "MB")
     row("peak RSS, 100,000 recipients", rss[100000][0], "MB (target < 32, within 10%)")
+    for pt in scale["points"]:
+        print("%-44s %10.1f  s (%.0f msg/s)" % ("scale: deliver %d copies" % pt["recipients"],
+                                               pt["send_s"], pt["msgs_per_s"]))
+    print("%-44s %10.4f  ms per copy" % ("scale: slope", scale["slope"]))
     print("%d recipients, copies of %d bytes, concurrency %d, rate %d/min (limit "
           "%.0f msg/s)" % (DELIVERY_N, copy_bytes, CONCURRENCY, RATE, RATE / 60))
     print("targets: %s" % ", ".join("%s=%s" % kv for kv in res["targets"].items()))

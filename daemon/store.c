@@ -202,8 +202,8 @@ static const char *const migrations[] = {
 	 * it, every count read each recent reply's row past its message
 	 * BLOB: a mailbox of 40,000 forms took 12 times as long as one of
 	 * 10,000 (make bench, issue 8). */
-	"DROP INDEX outbox_recipient;"
-	"CREATE INDEX outbox_recipient ON outbox(recipient, kind, created_at);",
+	("DROP INDEX outbox_recipient;"
+	"CREATE INDEX outbox_recipient ON outbox(recipient, kind, created_at);"),
 };
 #define STORE_VERSION ((int)HP_NELEM(migrations))
 
