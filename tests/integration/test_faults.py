@@ -25,7 +25,7 @@ import time
 import unittest
 
 import hp
-from test_service import SENDERS, Daemon, clear_senders, wait_until
+from test_service import SENDERS, Daemon, DaemonCase, wait_until
 
 SEED = int(os.environ.get("HP_FAULT_SEED", "0") or 0) or 7707
 TOOLS = os.path.join(hp.TOP, "tests", "mailstack")
@@ -106,22 +106,10 @@ def kill_imap():
     return pids
 
 
-class Base(unittest.TestCase):
+class Base(DaemonCase):
     def setUp(self):
-        clear_senders()
-        self.inst = hp.Instance(replies_per_hour=10000)
-        self.daemon = None
+        super().setUp()
         print("\n  seed %d (HP_FAULT_SEED)" % SEED, end=" ", flush=True)
-
-    def tearDown(self):
-        if self.daemon is not None:
-            try:
-                self.daemon.stop()
-            except AssertionError:
-                pass
-
-    def handled(self):
-        return self.inst.sql("SELECT count(*) FROM messages")[0][0]
 
     def check_exactly_once(self, n):
         """n messages, each recorded, answered and filed once."""

@@ -152,12 +152,13 @@ def wait_until(pred, timeout, what):
     raise AssertionError("%s: not within %s s" % (what, timeout))
 
 
-class Service(unittest.TestCase):
+class DaemonCase(unittest.TestCase):
+    """A fresh instance per test with `hanzepost run` in self.daemon,
+    stopped whatever happened (also used by test_faults.py)."""
+
     def setUp(self):
         clear_senders()
         self.inst = hp.Instance(replies_per_hour=10000)
-        # IDLE, not the poll interval, must bring the mail in.
-        self.write_conf("poll_interval = 5", "poll_interval = 60")
         self.daemon = None
 
     def tearDown(self):
@@ -166,12 +167,22 @@ class Service(unittest.TestCase):
                 self.daemon.stop()
             except AssertionError:
                 pass
-        # A failed test may leave Dovecot stopped: the next must find it.
-        subprocess.run([os.path.join(hp.TOP, "tests", "mailstack", "start-imap"), hp.RUN],
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
 
     def handled(self):
         return self.inst.sql("SELECT count(*) FROM messages")[0][0]
+
+
+class Service(DaemonCase):
+    def setUp(self):
+        super().setUp()
+        # IDLE, not the poll interval, must bring the mail in.
+        self.write_conf("poll_interval = 5", "poll_interval = 60")
+
+    def tearDown(self):
+        super().tearDown()
+        # A failed test may leave Dovecot stopped: the next must find it.
+        subprocess.run([os.path.join(hp.TOP, "tests", "mailstack", "start-imap"), hp.RUN],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
 
     def replies(self):
         return self.inst.sql("SELECT count(*) FROM outbox")[0][0]
