@@ -701,6 +701,16 @@ inbox_close(struct inbox *ib)
 }
 
 uint32_t
+inbox_exists(const struct inbox *ib)
+{
+	/* libetpan keeps this up to date from every untagged EXISTS, also
+	 * the ones that come with the answer to another command. */
+	if (ib->imap == NULL || ib->imap->imap_selection_info == NULL)
+		return 0;
+	return ib->imap->imap_selection_info->sel_exists;
+}
+
+uint32_t
 inbox_uidvalidity(const struct inbox *ib)
 {
 	return ib->uidvalidity;

@@ -58,6 +58,11 @@ int inbox_open(const struct inbox_config *cfg, struct inbox **out,
  * NULL is allowed. */
 void inbox_close(struct inbox *ib);
 
+/* How many messages the server last said the mailbox holds (SELECT, and
+ * every EXISTS since, also one that came with the answer to another
+ * command: a message that arrived while the caller was busy). */
+uint32_t inbox_exists(const struct inbox *ib);
+
 /* UIDVALIDITY of the selected mailbox, as reported by SELECT. */
 uint32_t inbox_uidvalidity(const struct inbox *ib);
 

@@ -55,7 +55,7 @@ struct loop {
 static bool
 loop_should_stop(void)
 {
-	notify_watchdog(false);
+	notify_watchdog();
 	return signals_stop_requested();
 }
 
@@ -181,6 +181,7 @@ imap_check(struct loop *l)
 {
 	struct ingest_stats is;
 	enum hp_status rc;
+	uint32_t exists;
 	int64_t now;
 
 	l->check_at = NEVER;
@@ -192,6 +193,7 @@ imap_check(struct loop *l)
 		imap_lost(l);
 		return;
 	}
+	exists = inbox_exists(l->ib);
 	rc = ingest_run_once(l->app, l->ib, l->ps, loop_should_stop, &is);
 	now = hp_monotonic_us();
 	if (is.seen > 0)
@@ -208,7 +210,13 @@ imap_check(struct loop *l)
 	else if (rc == HP_FATAL)
 		log_warnx("ingest failed; looking again in %u s",
 		    l->app->cfg->mailbox.poll_interval);
-	if (l->ib != NULL && l->check_at == NEVER &&
+	/* Mail that arrived while this look was busy was announced in the
+	 * answers to its commands, and IDLE tells only of what comes later:
+	 * look again until a look finds nothing and hears of nothing new. */
+	if (l->ib != NULL && rc == HP_OK && (is.seen > 0 || is.moved > 0 ||
+	    inbox_exists(l->ib) != exists))
+		l->check_at = now;
+	else if (l->ib != NULL && l->check_at == NEVER &&
 	    (rc == HP_FATAL || !use_idle(l)))
 		l->check_at = now + l->app->cfg->mailbox.poll_interval * SEC;
 }
@@ -412,7 +420,7 @@ loop_wait(struct loop *l)
 static void
 loop_step(struct loop *l)
 {
-	notify_watchdog(false);
+	notify_watchdog();
 	l->busy = false;
 	if (l->ib == NULL && hp_monotonic_us() >= l->connect_at)
 		imap_connect(l);

@@ -71,7 +71,7 @@ notify_watchdog_interval(void)
 }
 
 void
-notify_watchdog(bool force)
+notify_watchdog(void)
 {
 	static int64_t last;
 	uint64_t every = notify_watchdog_interval();
@@ -82,7 +82,7 @@ notify_watchdog(bool force)
 	now = hp_monotonic_us();
 	/* Ping at a quarter of the period: the long rounds call in at
 	 * irregular moments, and a ping too many costs one datagram. */
-	if (!force && last != 0 && (uint64_t)(now - last) < every / 2)
+	if (last != 0 && (uint64_t)(now - last) < every / 2)
 		return;
 	last = now;
 	sd_notify(0, "WATCHDOG=1");

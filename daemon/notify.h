@@ -8,7 +8,6 @@
 #ifndef HP_NOTIFY_H
 #define HP_NOTIFY_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 /* Send "STATUS=<text>" where text is printf-style fmt, cut at 256 bytes;
@@ -32,9 +31,10 @@ void notify_stopping(void);
  * watchdog is set.  Read once at the first call. */
 uint64_t notify_watchdog_interval(void);
 
-/* Send WATCHDOG=1 when a ping is due (or always when force); the long
- * rounds call it between messages and copies so a big issue never looks
- * like a hang.  Does nothing without a watchdog. */
-void notify_watchdog(bool force);
+/* Send WATCHDOG=1 when a quarter of the watchdog period has passed since
+ * the last ping; the loop calls it at every wake and the long rounds
+ * between messages and copies, so a big issue never looks like a hang.
+ * Does nothing without a watchdog. */
+void notify_watchdog(void);
 
 #endif

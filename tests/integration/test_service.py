@@ -206,6 +206,24 @@ class Service(DaemonCase):
         t_stop, _ = self.daemon.notes.wait("STOPPING", "1")
         print("idle push latency %.2f s" % latency)
 
+    def test_01a_mail_arriving_while_busy_is_not_left_waiting(self):
+        """A message that arrives while the daemon handles another is
+        announced in the answer to one of its commands, not in IDLE: it
+        must still be handled at once, not at the next IDLE renewal."""
+        self.daemon = Daemon(self.inst)
+        self.daemon.ready()
+        for burst in range(12):
+            mb = hp.Mailbox(hp.OFFICE)
+            try:
+                for i in range(4):
+                    mb.append("INBOX", help_mail(SENDERS[i], 10 * burst + i))
+                    time.sleep(0.01 * ((burst + i) % 5))
+            finally:
+                mb.close()
+            wait_until(lambda: self.handled() == 4 * (burst + 1), 5,
+                       "burst %d handled" % burst)
+        self.assertEqual(self.daemon.stop(), 0)
+
     def test_01b_idle_off_polls_every_poll_interval(self):
         self.write_conf("poll_interval = 60", "poll_interval = 5\nidle = no")
         self.daemon = Daemon(self.inst)
