@@ -1,28 +1,18 @@
 /* cli: see cli.h. */
 #include "cli.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
-
-#include <jansson.h>
 
 #include "app.h"
-#include "bounce.h"
-#include "entry.h"
 #include "ingest.h"
 #include "loop.h"
 #include "log.h"
-#include "mailing.h"
-#include "newsletter.h"
 #include "outbox.h"
 #include "service.h"
 #include "signals.h"
-#include "tpl.h"
 #include "util.h"
 
 static int
